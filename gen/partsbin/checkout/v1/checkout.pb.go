@@ -943,7 +943,8 @@ type PlaceOrderRequest struct {
 	// How the customer pays; CASH_ON_DELIVERY or CARD.
 	PaymentMethod PaymentMethod `protobuf:"varint,2,opt,name=payment_method,json=paymentMethod,proto3,enum=partsbin.checkout.v1.PaymentMethod" json:"payment_method,omitempty"`
 	// Client-chosen key, 16 to 128 characters of [A-Za-z0-9-_]; reuse it for
-	// every retry of the same attempt. Keys are scoped to the customer.
+	// every retry of the same attempt. Keys are scoped to the customer. May be
+	// left empty when the `Idempotency-Key` header carries it.
 	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	// The cart version the customer confirmed; a different current version
 	// fails with aborted. 0 skips the check.

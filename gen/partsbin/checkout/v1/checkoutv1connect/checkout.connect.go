@@ -66,10 +66,11 @@ type CheckoutServiceClient interface {
 	// after a configured time; cash-on-delivery orders start PROCESSING.
 	// Retrying with the same idempotency_key returns the order the first call
 	// created. Policy: customer.
-	// Errors: invalid_argument (bad address, payment method, key or note),
+	// The key is also accepted as an `Idempotency-Key` header.
+	// Errors: invalid_argument (bad address, payment method, key or note; key
+	// reused with a different request or by another customer),
 	// failed_precondition (empty cart, a blocking cart problem, stock ran out,
-	// discount code no longer valid, expected_cart_total differs, key reused
-	// with a different request), aborted (stale expected_cart_version, with a
+	// discount code no longer valid, expected_cart_total differs), aborted (stale expected_cart_version, with a
 	// partsbin.common.v1.VersionMismatch detail for entity "cart"),
 	// unavailable (database failover; retrying with the same key is safe).
 	PlaceOrder(context.Context, *v1.PlaceOrderRequest) (*v1.PlaceOrderResponse, error)
@@ -235,10 +236,11 @@ type CheckoutServiceHandler interface {
 	// after a configured time; cash-on-delivery orders start PROCESSING.
 	// Retrying with the same idempotency_key returns the order the first call
 	// created. Policy: customer.
-	// Errors: invalid_argument (bad address, payment method, key or note),
+	// The key is also accepted as an `Idempotency-Key` header.
+	// Errors: invalid_argument (bad address, payment method, key or note; key
+	// reused with a different request or by another customer),
 	// failed_precondition (empty cart, a blocking cart problem, stock ran out,
-	// discount code no longer valid, expected_cart_total differs, key reused
-	// with a different request), aborted (stale expected_cart_version, with a
+	// discount code no longer valid, expected_cart_total differs), aborted (stale expected_cart_version, with a
 	// partsbin.common.v1.VersionMismatch detail for entity "cart"),
 	// unavailable (database failover; retrying with the same key is safe).
 	PlaceOrder(context.Context, *v1.PlaceOrderRequest) (*v1.PlaceOrderResponse, error)

@@ -474,7 +474,8 @@ export type PlaceOrderRequest = Message<"partsbin.checkout.v1.PlaceOrderRequest"
 
   /**
    * Client-chosen key, 16 to 128 characters of [A-Za-z0-9-_]; reuse it for
-   * every retry of the same attempt. Keys are scoped to the customer.
+   * every retry of the same attempt. Keys are scoped to the customer. May be
+   * left empty when the `Idempotency-Key` header carries it.
    *
    * @generated from field: string idempotency_key = 3;
    */
@@ -1129,10 +1130,11 @@ export const CheckoutService: GenService<{
    * after a configured time; cash-on-delivery orders start PROCESSING.
    * Retrying with the same idempotency_key returns the order the first call
    * created. Policy: customer.
-   * Errors: invalid_argument (bad address, payment method, key or note),
+   * The key is also accepted as an `Idempotency-Key` header.
+   * Errors: invalid_argument (bad address, payment method, key or note; key
+   * reused with a different request or by another customer),
    * failed_precondition (empty cart, a blocking cart problem, stock ran out,
-   * discount code no longer valid, expected_cart_total differs, key reused
-   * with a different request), aborted (stale expected_cart_version, with a
+   * discount code no longer valid, expected_cart_total differs), aborted (stale expected_cart_version, with a
    * partsbin.common.v1.VersionMismatch detail for entity "cart"),
    * unavailable (database failover; retrying with the same key is safe).
    *

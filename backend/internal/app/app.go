@@ -1,0 +1,212 @@
+// Package app assembles a partsbin server from its parts: it opens the
+// database and Redis, builds every domain service, mounts every Connect
+// service with the shared interceptors on one mux, and owns the background
+// workers. cmd/partsbin and the integration tests both build servers here.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"connectrpc.com/connect"
+	connectcors "connectrpc.com/cors"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/cors"
+
+	"github.com/partsbin/partsbin/backend/internal/auth"
+	"github.com/partsbin/partsbin/backend/internal/platform/clock"
+	"github.com/partsbin/partsbin/backend/internal/platform/config"
+	"github.com/partsbin/partsbin/backend/internal/platform/db"
+	"github.com/partsbin/partsbin/backend/internal/platform/kv"
+	"github.com/partsbin/partsbin/backend/internal/platform/mail"
+	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
+	"github.com/partsbin/partsbin/backend/internal/ratelimit"
+	"github.com/partsbin/partsbin/gen/partsbin/auth/v1/authv1connect"
+	"github.com/partsbin/partsbin/gen/partsbin/cart/v1/cartv1connect"
+	"github.com/partsbin/partsbin/gen/partsbin/catalog/v1/catalogv1connect"
+	"github.com/partsbin/partsbin/gen/partsbin/checkout/v1/checkoutv1connect"
+	"github.com/partsbin/partsbin/gen/partsbin/promotion/v1/promotionv1connect"
+	"github.com/partsbin/partsbin/gen/partsbin/staff/v1/staffv1connect"
+	"github.com/partsbin/partsbin/gen/partsbin/stats/v1/statsv1connect"
+	"github.com/partsbin/partsbin/gen/partsbin/support/v1/supportv1connect"
+)
+
+// ServiceNames lists every Connect service the server mounts.
+var ServiceNames = []string{
+	authv1connect.AuthServiceName,
+	catalogv1connect.CatalogServiceName,
+	cartv1connect.CartServiceName,
+	checkoutv1connect.CheckoutServiceName,
+	promotionv1connect.PromotionServiceName,
+	staffv1connect.StaffServiceName,
+	statsv1connect.StatsServiceName,
+	supportv1connect.SupportServiceName,
+}
+
+// Options are the parts tests may replace.
+type Options struct {
+	// Clock defaults to the system clock.
+	Clock clock.Clock
+	// Limits default to auth.DefaultLimits.
+	Limits *auth.Limits
+}
+
+// App is a wired partsbin server.
+type App struct {
+	Config  config.Config
+	Log     *slog.Logger
+	Pool    *pgxpool.Pool
+	Redis   *kv.Client
+	Auth    *auth.Service
+	Health  *rpc.Health
+	mail    *mail.Queue
+	checker *grpchealth.StaticChecker
+	handler http.Handler
+}
+
+// New connects to Postgres and Redis and builds the server. A Redis that is
+// down at start is tolerated (the server degrades and /readyz says so);
+// Postgres must answer.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options) (*App, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.System{}
+	}
+	limits := auth.DefaultLimits()
+	if opts.Limits != nil {
+		limits = *opts.Limits
+	}
+	pool, err := db.Open(ctx, db.PoolConfig{
+		URL: cfg.DatabaseURL, MaxConns: cfg.DBMaxConns, ConnectTimeout: cfg.DBConnectTimeout,
+		StatementTimeout: cfg.DBStatementTimeout, ApplicationName: "partsbin",
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.MigrateOnStart {
+		if err := db.Migrate(ctx, pool, log); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
+	rdb, err := kv.Open(ctx, cfg.RedisURL, cfg.RedisPrefix)
+	if rdb == nil {
+		pool.Close()
+		return nil, err
+	}
+	if err != nil {
+		log.Warn("redis not reachable at start; continuing degraded", "err", err)
+	}
+	smtp, err := mail.NewSMTP(mail.SMTPConfig{
+		Addr: cfg.SMTPAddr, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, TLS: cfg.SMTPTLS, From: cfg.MailFrom,
+	})
+	if err != nil {
+		pool.Close()
+		_ = rdb.Close()
+		return nil, err
+	}
+
+	a := &App{Config: cfg, Log: log, Pool: pool, Redis: rdb, mail: mail.NewQueue(smtp, log, 1000)}
+	sessions := auth.NewSessions(pool, rdb, opts.Clock, cfg.SessionTTL, cfg.SessionCacheTTL, log)
+	a.Auth = auth.NewService(auth.ServiceConfig{
+		Pool:      pool,
+		Sessions:  sessions,
+		Hasher:    auth.NewHasher(auth.HashParams{MemoryKiB: cfg.Argon2MemoryKiB, Iterations: cfg.Argon2Iterations, Parallelism: cfg.Argon2Parallelism}, cfg.Argon2MaxConcurrent),
+		Limiter:   ratelimit.New(rdb),
+		Limits:    limits,
+		Mailer:    a.mail,
+		Clock:     opts.Clock,
+		Log:       log,
+		ResetTTL:  cfg.ResetTokenTTL,
+		PublicURL: cfg.PublicURL,
+	})
+	a.Health = rpc.NewHealth(
+		rpc.ReadyCheck{Name: "postgres", Check: func(ctx context.Context) error { return pool.Ping(ctx) }},
+		rpc.ReadyCheck{Name: "redis", Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
+	)
+	a.handler = a.routes(sessions)
+	return a, nil
+}
+
+func (a *App) routes(authn auth.Authenticator) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	observer := rpc.NewObserver(a.Log, rpc.NewMetrics(reg), a.Config.UnaryTimeout)
+	authorizer := auth.NewAuthorizer(authn, Policies, a.Log)
+	opts := []connect.HandlerOption{
+		// The observer is outermost so it also sees authorization failures.
+		connect.WithInterceptors(observer, authorizer),
+		connect.WithReadMaxBytes(int(a.Config.MaxRequestBytes)),
+		connect.WithRecover(func(ctx context.Context, spec connect.Spec, _ http.Header, p any) error {
+			a.Log.ErrorContext(ctx, "panic in handler", "procedure", spec.Procedure, "panic", fmt.Sprint(p),
+				"request_id", rpc.RequestID(ctx), "stack", string(debug.Stack()))
+			return connect.NewError(connect.CodeInternal, errors.New("internal error, request id "+rpc.RequestID(ctx)))
+		}),
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle(authv1connect.NewAuthServiceHandler(auth.NewHandler(a.Auth), opts...))
+	// Services whose issues have not landed answer `unimplemented` through
+	// their generated handlers, behind the same interceptors.
+	mux.Handle(catalogv1connect.NewCatalogServiceHandler(catalogv1connect.UnimplementedCatalogServiceHandler{}, opts...))
+	mux.Handle(cartv1connect.NewCartServiceHandler(cartv1connect.UnimplementedCartServiceHandler{}, opts...))
+	mux.Handle(checkoutv1connect.NewCheckoutServiceHandler(checkoutv1connect.UnimplementedCheckoutServiceHandler{}, opts...))
+	mux.Handle(promotionv1connect.NewPromotionServiceHandler(promotionv1connect.UnimplementedPromotionServiceHandler{}, opts...))
+	mux.Handle(staffv1connect.NewStaffServiceHandler(staffv1connect.UnimplementedStaffServiceHandler{}, opts...))
+	mux.Handle(statsv1connect.NewStatsServiceHandler(statsv1connect.UnimplementedStatsServiceHandler{}, opts...))
+	mux.Handle(supportv1connect.NewSupportServiceHandler(supportv1connect.UnimplementedSupportServiceHandler{}, opts...))
+
+	a.checker = grpchealth.NewStaticChecker(ServiceNames...)
+	mux.Handle(grpchealth.NewHandler(a.checker))
+	reflector := grpcreflect.NewStaticReflector(ServiceNames...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+
+	mux.HandleFunc("GET /healthz", a.Health.Live)
+	mux.HandleFunc("GET /readyz", a.Health.Ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	c := cors.New(cors.Options{
+		AllowedOrigins: a.Config.CORSOrigins,
+		AllowedMethods: connectcors.AllowedMethods(),
+		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization", "Idempotency-Key", "X-Request-Id"),
+		ExposedHeaders: append(connectcors.ExposedHeaders(), "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "X-Request-Id"),
+		MaxAge:         7200,
+	})
+	return rpc.RequestContext(a.Config.TrustedProxies, rpc.LimitBody(a.Config.MaxRequestBytes, c.Handler(mux)))
+}
+
+// Handler is the server's HTTP handler.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Run runs the background workers until ctx ends.
+func (a *App) Run(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.mail.Run(ctx, 2)
+	}()
+	select {
+	case <-a.Health.Draining():
+		for _, name := range ServiceNames {
+			a.checker.SetStatus(name, grpchealth.StatusNotServing)
+		}
+		a.checker.SetStatus("", grpchealth.StatusNotServing)
+	case <-ctx.Done():
+	}
+	<-done
+}
+
+// Close releases the database pool and the Redis client.
+func (a *App) Close() {
+	a.Pool.Close()
+	_ = a.Redis.Close()
+}
