@@ -136,13 +136,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	return a, nil
 }
 
-func (a *App) routes(authn auth.Authenticator) http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	observer := rpc.NewObserver(a.Log, rpc.NewMetrics(reg), a.Config.UnaryTimeout)
+// HandlerOptions are the options every Connect service is mounted with:
+// the observer (outermost, so it also sees authorization failures), the
+// authorizer, the message size cap, strict JSON and panic recovery.
+func (a *App) HandlerOptions(authn auth.Authenticator, metrics *rpc.Metrics) []connect.HandlerOption {
+	observer := rpc.NewObserver(a.Log, metrics, a.Config.UnaryTimeout)
 	authorizer := auth.NewAuthorizer(authn, Policies, a.Log)
 	opts := []connect.HandlerOption{
-		// The observer is outermost so it also sees authorization failures.
 		connect.WithInterceptors(observer, authorizer),
 		connect.WithReadMaxBytes(int(a.Config.MaxRequestBytes)),
 		connect.WithRecover(func(ctx context.Context, spec connect.Spec, _ http.Header, p any) error {
@@ -151,6 +151,13 @@ func (a *App) routes(authn auth.Authenticator) http.Handler {
 			return connect.NewError(connect.CodeInternal, errors.New("internal error, request id "+rpc.RequestID(ctx)))
 		}),
 	}
+	return append(opts, rpc.StrictJSON()...)
+}
+
+func (a *App) routes(authn auth.Authenticator) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	opts := a.HandlerOptions(authn, rpc.NewMetrics(reg))
 
 	mux := http.NewServeMux()
 	mux.Handle(authv1connect.NewAuthServiceHandler(auth.NewHandler(a.Auth), opts...))

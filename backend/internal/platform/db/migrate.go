@@ -47,3 +47,10 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	log.Info("schema up to date", "version", v, "applied_now", len(results))
 	return nil
 }
+
+// MigrationFiles exposes the embedded migrations (tests hash them to name
+// their template database).
+func MigrationFiles() fs.FS {
+	sub, _ := fs.Sub(migrationFiles, "migrations")
+	return sub
+}

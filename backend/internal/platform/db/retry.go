@@ -76,9 +76,9 @@ func RetryWith(ctx context.Context, b RetryBudget, fn func(context.Context) erro
 type errorKind int
 
 const (
-	permanent errorKind = iota
-	conflict            // serialization failure or deadlock: the transaction rolled back
-	connection          // the connection failed or the server is going away
+	permanent  errorKind = iota
+	conflict             // serialization failure or deadlock: the transaction rolled back
+	connection           // the connection failed or the server is going away
 )
 
 // IsRetryable reports whether err is one Retry would try again.

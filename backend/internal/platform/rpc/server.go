@@ -89,15 +89,14 @@ func (h *Health) Ready(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-// LimitBody caps every request body at maxBytes. Connect enforces the same
-// cap per message; this one also covers plain HTTP routes.
+// LimitBody caps every request body at maxBytes plus a little room for
+// framing. Connect enforces the exact cap per message (and answers
+// resource_exhausted); this one also covers the plain HTTP routes and stops
+// a client from streaming an endless body.
 func LimitBody(maxBytes int64, next http.Handler) http.Handler {
+	limit := maxBytes + 64<<10
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > maxBytes {
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }
