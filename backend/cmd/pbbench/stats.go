@@ -73,7 +73,9 @@ func percentile(sorted []time.Duration, q float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
-	rank := int(math.Ceil(q * float64(len(sorted))))
+	// The epsilon keeps float error from pushing an exact rank to the
+	// next sample (0.07*100 is 7.000000000000001 in float64).
+	rank := int(math.Ceil(q*float64(len(sorted)) - 1e-9))
 	rank = min(max(rank, 1), len(sorted))
 	return sorted[rank-1]
 }

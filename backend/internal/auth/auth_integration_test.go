@@ -16,11 +16,11 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/auth"
 	"github.com/partsbin/partsbin/backend/internal/ratelimit"
 	authv1 "github.com/partsbin/partsbin/gen/partsbin/auth/v1"
-	"github.com/partsbin/partsbin/gen/partsbin/cart/v1/cartv1connect"
 	cartv1 "github.com/partsbin/partsbin/gen/partsbin/cart/v1"
+	"github.com/partsbin/partsbin/gen/partsbin/cart/v1/cartv1connect"
 	commonv1 "github.com/partsbin/partsbin/gen/partsbin/common/v1"
-	"github.com/partsbin/partsbin/gen/partsbin/stats/v1/statsv1connect"
 	statsv1 "github.com/partsbin/partsbin/gen/partsbin/stats/v1"
+	"github.com/partsbin/partsbin/gen/partsbin/stats/v1/statsv1connect"
 )
 
 var ctx = context.Background()

@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { after, beforeEach, describe, test } from "node:test";
 
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -55,9 +55,9 @@ function connectH2Binary(s: Session): Transport {
   });
 }
 
-/** gRPC over cleartext HTTP/2 (h2c). */
+/** gRPC (always HTTP/2) over cleartext HTTP/2 (h2c). */
 function grpcH2(s: Session): Transport {
-  return createGrpcTransport({ baseUrl, httpVersion: "2", sessionManager: h2, interceptors: s.interceptors });
+  return createGrpcTransport({ baseUrl, sessionManager: h2, interceptors: s.interceptors });
 }
 
 /** A fresh session and clients over Connect/HTTP/1.1/JSON. */
@@ -104,19 +104,30 @@ async function register(
   return { email: email.toLowerCase(), password, user: res.user };
 }
 
-/** Fails loudly (never skips) when the server is not there. */
-before(async () => {
-  try {
-    const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(5000) });
-    assert.equal(res.status, 200, `GET ${baseUrl}/healthz answered ${res.status}`);
-  } catch (err) {
-    throw new Error(
-      `partsbin server not reachable at ${baseUrl} (set PARTSBIN_BASE_URL): ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-});
+/**
+ * Resolves once the server answers /healthz. Checked (once) before every
+ * test, so an unreachable server fails each test loudly: nothing is skipped.
+ */
+let serverReady: Promise<void> | undefined;
+function requireServer(): Promise<void> {
+  serverReady ??= (async () => {
+    try {
+      const res = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(5000) });
+      if (res.status !== 200) {
+        throw new Error(`GET /healthz answered HTTP ${res.status}`);
+      }
+    } catch (err) {
+      throw new Error(
+        `partsbin server not reachable at ${baseUrl} (set PARTSBIN_BASE_URL): ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  })();
+  return serverReady;
+}
 
 describe("AuthService", () => {
+  beforeEach(requireServer);
+
   test("register, then GetMe over Connect/JSON/HTTP1.1, Connect/binary/h2c and gRPC/h2c", async () => {
     const { session, api } = newClients();
     const id = randomId();

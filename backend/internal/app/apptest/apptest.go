@@ -66,11 +66,11 @@ func LoadEnv(t testing.TB) Env {
 
 // Server is a running partsbin for one test.
 type Server struct {
-	App     *app.App
-	URL     string
-	Clock   *clock.Manual
-	Env     Env
-	DBURL   string
+	App   *app.App
+	URL   string
+	Clock *clock.Manual
+	Env   Env
+	DBURL string
 	// HTTP1 speaks HTTP/1.1 (Connect JSON and binary, gRPC-Web).
 	HTTP1 *http.Client
 	// H2C speaks cleartext HTTP/2 (gRPC, Connect).

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+)
+
+func TestRunLoad_StopsAtCallBudget(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	call := func(context.Context, int) error {
+		if n.Add(1)%4 == 0 {
+			return connect.NewError(connect.CodeUnavailable, errors.New("down"))
+		}
+		return nil
+	}
+	res := runLoad(context.Background(), plan{duration: time.Minute, concurrency: 3, maxCalls: 20}, call)
+	s := summarize(res)
+	if s.calls != 20 || n.Load() != 20 {
+		t.Errorf("calls = %d (made %d), want 20", s.calls, n.Load())
+	}
+	if s.errors[connect.CodeUnavailable] != 5 {
+		t.Errorf("unavailable = %d, want 5", s.errors[connect.CodeUnavailable])
+	}
+	if res.stop != stopBudget {
+		t.Errorf("stop = %q, want %q", res.stop, stopBudget)
+	}
+}
+
+func TestRunLoad_InterruptedKeepsPartialResults(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	var n atomic.Int64
+	call := func(ctx context.Context, _ int) error {
+		if n.Add(1) == 50 {
+			cancel()
+		}
+		return nil
+	}
+	res := runLoad(ctx, plan{duration: time.Minute, concurrency: 2}, call)
+	s := summarize(res)
+	if s.calls == 0 || s.calls > 50 {
+		t.Errorf("calls = %d, want between 1 and 50", s.calls)
+	}
+	if res.stop != stopInterrupted {
+		t.Errorf("stop = %q, want %q", res.stop, stopInterrupted)
+	}
+}
