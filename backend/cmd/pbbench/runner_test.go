@@ -51,3 +51,19 @@ func TestRunLoad_InterruptedKeepsPartialResults(t *testing.T) {
 		t.Errorf("stop = %q, want %q", res.stop, stopInterrupted)
 	}
 }
+
+func TestMeasuredSpan_EndsAtLastRecordedCall(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	results := []workerResult{
+		{lastDone: start.Add(3 * time.Second)},
+		{}, // recorded nothing
+		{lastDone: start.Add(5 * time.Second)},
+	}
+	if got, want := measuredSpan(start, results), 5*time.Second; got != want {
+		t.Errorf("measuredSpan = %v, want %v", got, want)
+	}
+	if got := measuredSpan(start, []workerResult{{}}); got != 0 {
+		t.Errorf("measuredSpan with no calls = %v, want 0", got)
+	}
+}

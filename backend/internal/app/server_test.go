@@ -179,7 +179,9 @@ func TestHTTPRoutes(t *testing.T) {
 	}
 }
 
-type panicky struct{ authv1connect.UnimplementedAuthServiceHandler }
+type panicky struct {
+	authv1connect.UnimplementedAuthServiceHandler
+}
 
 func (panicky) GetMe(context.Context, *authv1.GetMeRequest) (*authv1.GetMeResponse, error) {
 	panic("boom: secret detail")

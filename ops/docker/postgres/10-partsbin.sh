@@ -10,7 +10,7 @@ set -euo pipefail
 
 : "${PARTSBIN_PG_PASSWORD:?PARTSBIN_PG_PASSWORD must be set (the partsbin role password)}"
 
-psql -v ON_ERROR_STOP=1 -X -q --username "$POSTGRES_USER" --dbname postgres \
+PGOPTIONS="-c client_min_messages=warning" psql -v ON_ERROR_STOP=1 -X -q --username "$POSTGRES_USER" --dbname postgres \
 	-v app_pw="$PARTSBIN_PG_PASSWORD" <<'SQL'
 CREATE ROLE partsbin LOGIN PASSWORD :'app_pw';
 \c template1

@@ -1,0 +1,72 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+func TestMustParseQueries(t *testing.T) {
+	q := MustParseQueries("x.sql", `-- header comment
+-- name: One
+SELECT 1;
+
+-- name: Two
+SELECT *
+FROM t
+WHERE a = $1;
+`)
+	if got := q.SQL("One"); got != "SELECT 1" {
+		t.Errorf("One = %q", got)
+	}
+	if got := q.SQL("Two"); got != "SELECT *\nFROM t\nWHERE a = $1" {
+		t.Errorf("Two = %q", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("SQL of an unknown name did not panic")
+		}
+	}()
+	q.SQL("Three")
+}
+
+func TestRetry_ClassifiesErrors(t *testing.T) {
+	budget := RetryBudget{Attempts: 3, MaxElapsed: time.Second, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}
+	cases := []struct {
+		name     string
+		err      error
+		calls    int
+		wantUnav bool
+	}{
+		{"permanent", errors.New("syntax error"), 1, false},
+		{"unique violation", &pgconn.PgError{Code: CodeUniqueViolation}, 1, false},
+		{"serialization failure", &pgconn.PgError{Code: CodeSerialization}, 3, false},
+		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, 3, true},
+		{"connection reset", io.ErrUnexpectedEOF, 3, true},
+	}
+	for _, c := range cases {
+		calls := 0
+		err := RetryWith(context.Background(), budget, func(context.Context) error { calls++; return c.err })
+		if calls != c.calls {
+			t.Errorf("%s: %d calls, want %d", c.name, calls, c.calls)
+		}
+		if got := errors.Is(err, ErrUnavailable); got != c.wantUnav {
+			t.Errorf("%s: ErrUnavailable = %v, want %v (%v)", c.name, got, c.wantUnav, err)
+		}
+	}
+	calls := 0
+	err := RetryWith(context.Background(), budget, func(context.Context) error {
+		calls++
+		if calls < 2 {
+			return &pgconn.PgError{Code: CodeDeadlock}
+		}
+		return nil
+	})
+	if err != nil || calls != 2 {
+		t.Errorf("deadlock then success: err %v after %d calls", err, calls)
+	}
+}
