@@ -84,4 +84,4 @@ ok "grpcurl reflection and call"
 stop_pidfile partsbin-e2e "$e2e_pid" partsbin-e2e 30
 trap - EXIT
 printf '\n[test] all suites passed in %s\n' "$(elapsed_since "$start_all")"
-printf 'test suites: %d passed, 0 failed\n' "$passed"
+printf 'suites: %d passed, 0 failed\n' "$passed"
