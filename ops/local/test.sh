@@ -24,7 +24,20 @@ ok() {
 
 step "install and start services"
 bash ops/local/install.sh
+# Services that were already up (`just up`) stay up; ones started here are
+# stopped again at the end.
+started_stack=1
+if bash ops/local/stack.sh status 2>/dev/null | grep -q 'redis  *running'; then
+	started_stack=0
+fi
 bash ops/local/stack.sh up
+stop_started() {
+	stop_pidfile partsbin-e2e "${STACK_DIR}/run/partsbin-e2e.pid" partsbin-e2e 30 >/dev/null
+	if ((started_stack)); then
+		bash ops/local/stack.sh down >/dev/null
+	fi
+}
+trap stop_started EXIT
 # shellcheck disable=SC1091
 source "${STACK_DIR}/env"
 
@@ -57,7 +70,6 @@ PARTSBIN_DATABASE_URL="$e2e_url_db" PARTSBIN_HTTP_ADDR="$e2e_addr" PARTSBIN_PUBL
 	PARTSBIN_REDIS_PREFIX="e2e:$(random_hex 4):" PARTSBIN_DRAIN_DELAY=0s \
 	setsid nohup "${STACK_DIR}/bin/partsbin-e2e" serve --migrate >"${STACK_DIR}/logs/partsbin-e2e.log" 2>&1 </dev/null &
 echo $! >"$e2e_pid"
-trap 'stop_pidfile partsbin-e2e "$e2e_pid" partsbin-e2e 30 >/dev/null' EXIT
 if ! wait_until 30 curl -fsS "http://${e2e_addr}/readyz"; then
 	tail -n 40 "${STACK_DIR}/logs/partsbin-e2e.log" >&2
 	die "test server did not become ready"
@@ -81,7 +93,7 @@ done
 grpcurl -plaintext -d '{"email":"nobody@example.com"}' "$e2e_addr" partsbin.auth.v1.AuthService/RequestPasswordReset >/dev/null
 ok "grpcurl reflection and call"
 
-stop_pidfile partsbin-e2e "$e2e_pid" partsbin-e2e 30
+stop_started
 trap - EXIT
 printf '\n[test] all suites passed in %s\n' "$(elapsed_since "$start_all")"
 printf 'suites: %d passed, 0 failed\n' "$passed"
