@@ -55,7 +55,7 @@ ensure_admin() {
 	email="$(sed -n 's/^email=//p' "$ADMIN_FILE")"
 	password="$(sed -n 's/^password=//p' "$ADMIN_FILE")"
 	printf '%s\n' "$password" | PARTSBIN_LOG_LEVEL=warn "$BIN" admin create --email "$email" --name "partsbin admin" --if-missing >/dev/null
-	log "admin: ${email} (password in ${ADMIN_FILE#"${PB_REPO_ROOT}"/})"
+	log "admin: ${email} / ${password} (also in ${ADMIN_FILE#"${PB_REPO_ROOT}"/})"
 }
 
 # start NAME ADDR : start one instance unless it already runs this binary.

@@ -12,8 +12,6 @@ import (
 
 	"github.com/partsbin/partsbin/backend/internal/auth"
 	"github.com/partsbin/partsbin/backend/internal/platform/clock"
-	"github.com/partsbin/partsbin/backend/internal/platform/config"
-	"github.com/partsbin/partsbin/backend/internal/platform/db"
 	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
 )
 
@@ -46,12 +44,7 @@ func adminCreate(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return fmt.Errorf("password %s", why)
 	}
 
-	cfg, err := config.Load()
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	log := newLogger(stderr, cfg.LogLevel)
-	pool, err := db.Open(ctx, db.PoolConfig{URL: cfg.DatabaseURL, MaxConns: 2, ConnectTimeout: cfg.DBConnectTimeout, ApplicationName: "partsbin-admin"})
+	cfg, log, pool, err := openDatabase(ctx, stderr, "partsbin-admin")
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/partsbin/partsbin/backend/internal/app"
 	"github.com/partsbin/partsbin/backend/internal/platform/config"
@@ -60,15 +63,25 @@ func migrate(ctx context.Context, args []string, stderr io.Writer) error {
 	if len(args) > 0 {
 		return usageError{"migrate takes no arguments"}
 	}
-	cfg, err := config.Load()
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	log := newLogger(stderr, cfg.LogLevel)
-	pool, err := db.Open(ctx, db.PoolConfig{URL: cfg.DatabaseURL, MaxConns: 2, ConnectTimeout: cfg.DBConnectTimeout, ApplicationName: "partsbin-migrate"})
+	_, log, pool, err := openDatabase(ctx, stderr, "partsbin-migrate")
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
 	return db.Migrate(ctx, pool, log)
+}
+
+// openDatabase loads the configuration and opens a small pool, for the
+// one-shot commands.
+func openDatabase(ctx context.Context, stderr io.Writer, appName string) (config.Config, *slog.Logger, *pgxpool.Pool, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return config.Config{}, nil, nil, fmt.Errorf("config: %w", err)
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	pool, err := db.Open(ctx, db.PoolConfig{URL: cfg.DatabaseURL, MaxConns: 2, ConnectTimeout: cfg.DBConnectTimeout, ApplicationName: appName})
+	if err != nil {
+		return config.Config{}, nil, nil, err
+	}
+	return cfg, log, pool, nil
 }

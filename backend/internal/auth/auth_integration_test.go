@@ -3,7 +3,6 @@ package auth_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -365,34 +364,25 @@ func TestSessions_ConcurrentLogoutAndUseNeverResurrects(t *testing.T) {
 	}
 }
 
-func retryInfo(err error) *commonv1.RetryInfo {
-	var cerr *connect.Error
-	if !errors.As(err, &cerr) {
-		return nil
-	}
-	for _, d := range cerr.Details() {
-		if v, e := d.Value(); e == nil {
-			if ri, ok := v.(*commonv1.RetryInfo); ok {
-				return ri
-			}
-		}
-	}
-	return nil
-}
+func retryInfo(err error) *commonv1.RetryInfo { return errorDetail[*commonv1.RetryInfo](err) }
 
 func versionMismatch(err error) *commonv1.VersionMismatch {
+	return errorDetail[*commonv1.VersionMismatch](err)
+}
+
+// errorDetail returns the first detail of type T carried by a Connect error.
+func errorDetail[T any](err error) T {
+	var zero T
 	var cerr *connect.Error
 	if !errors.As(err, &cerr) {
-		return nil
+		return zero
 	}
 	for _, d := range cerr.Details() {
 		if v, e := d.Value(); e == nil {
-			if vm, ok := v.(*commonv1.VersionMismatch); ok {
-				return vm
+			if got, ok := v.(T); ok {
+				return got
 			}
 		}
 	}
-	return nil
+	return zero
 }
-
-var _ = fmt.Sprint
