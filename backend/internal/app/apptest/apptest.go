@@ -155,6 +155,7 @@ type Protocol struct {
 var Protocols = []Protocol{
 	{Name: "connect-json-http1", options: []connect.ClientOption{connect.WithProtoJSON()}},
 	{Name: "grpc-h2c", options: []connect.ClientOption{connect.WithGRPC()}, h2: true},
+	{Name: "grpcweb-http1", options: []connect.ClientOption{connect.WithGRPCWeb()}},
 }
 
 // ClientOptions returns the options and HTTP client of protocol p.
