@@ -43,6 +43,12 @@ migrate() {
 	log "database: migrated"
 }
 
+# seed_demo fills an empty catalogue with a demo of PB_SEED_PRODUCTS
+# products (default 3000); a catalogue that has products is left alone.
+seed_demo() {
+	PARTSBIN_LOG_LEVEL=warn "$BIN" seed --products "${PB_SEED_PRODUCTS:-3000}" --if-empty
+}
+
 ensure_admin() {
 	local email password
 	if [[ ! -s "$ADMIN_FILE" ]]; then
@@ -98,6 +104,7 @@ up)
 	build
 	migrate
 	ensure_admin
+	seed_demo
 	start api "$API_ADDR"
 	;;
 restart)

@@ -66,9 +66,11 @@ mkdir -p "${STACK_DIR}/bin" "${STACK_DIR}/run" "${STACK_DIR}/logs"
 go build -trimpath -o "${STACK_DIR}/bin/partsbin-e2e" ./backend/cmd/partsbin
 e2e_pid="${STACK_DIR}/run/partsbin-e2e.pid"
 stop_pidfile partsbin-e2e "$e2e_pid" partsbin-e2e 30 >/dev/null
+PARTSBIN_DATABASE_URL="$e2e_url_db" PARTSBIN_LOG_LEVEL=warn "${STACK_DIR}/bin/partsbin-e2e" migrate
+PARTSBIN_DATABASE_URL="$e2e_url_db" PARTSBIN_LOG_LEVEL=warn "${STACK_DIR}/bin/partsbin-e2e" seed --products 1500
 PARTSBIN_DATABASE_URL="$e2e_url_db" PARTSBIN_HTTP_ADDR="$e2e_addr" PARTSBIN_PUBLIC_URL="http://${e2e_addr}" \
 	PARTSBIN_REDIS_PREFIX="e2e:$(random_hex 4):" PARTSBIN_DRAIN_DELAY=0s \
-	setsid nohup "${STACK_DIR}/bin/partsbin-e2e" serve --migrate >"${STACK_DIR}/logs/partsbin-e2e.log" 2>&1 </dev/null &
+	setsid nohup "${STACK_DIR}/bin/partsbin-e2e" serve >"${STACK_DIR}/logs/partsbin-e2e.log" 2>&1 </dev/null &
 echo $! >"$e2e_pid"
 if ! wait_until 30 curl -fsS "http://${e2e_addr}/readyz"; then
 	tail -n 40 "${STACK_DIR}/logs/partsbin-e2e.log" >&2
@@ -83,6 +85,10 @@ ok "typescript client tests"
 step "README curl walkthrough"
 PARTSBIN_BASE_URL="http://${e2e_addr}" bash clients/curl/auth-walkthrough.sh
 ok "curl walkthrough"
+
+step "README catalogue walkthrough"
+PARTSBIN_BASE_URL="http://${e2e_addr}" bash clients/curl/catalog-walkthrough.sh
+ok "catalog walkthrough"
 
 step "grpcurl through server reflection"
 services="$(grpcurl -plaintext "$e2e_addr" list)"

@@ -23,6 +23,7 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/partsbin/partsbin/backend/internal/auth"
+	"github.com/partsbin/partsbin/backend/internal/catalog"
 	"github.com/partsbin/partsbin/backend/internal/platform/clock"
 	"github.com/partsbin/partsbin/backend/internal/platform/config"
 	"github.com/partsbin/partsbin/backend/internal/platform/db"
@@ -67,6 +68,7 @@ type App struct {
 	Pool    *pgxpool.Pool
 	Redis   *kv.Client
 	Auth    *auth.Service
+	Catalog *catalog.Service
 	Health  *rpc.Health
 	mail    *mail.Queue
 	checker *grpchealth.StaticChecker
@@ -128,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		ResetTTL:  cfg.ResetTokenTTL,
 		PublicURL: cfg.PublicURL,
 	})
+	a.Catalog = catalog.NewService(pool, opts.Clock, cfg.Currency)
 	a.Health = rpc.NewHealth(
 		rpc.ReadyCheck{Name: "postgres", Check: func(ctx context.Context) error { return pool.Ping(ctx) }},
 		rpc.ReadyCheck{Name: "redis", Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
@@ -163,7 +166,7 @@ func (a *App) routes(authn auth.Authenticator) http.Handler {
 	mux.Handle(authv1connect.NewAuthServiceHandler(auth.NewHandler(a.Auth), opts...))
 	// Services whose issues have not landed answer `unimplemented` through
 	// their generated handlers, behind the same interceptors.
-	mux.Handle(catalogv1connect.NewCatalogServiceHandler(catalogv1connect.UnimplementedCatalogServiceHandler{}, opts...))
+	mux.Handle(catalogv1connect.NewCatalogServiceHandler(catalog.NewHandler(a.Catalog), opts...))
 	mux.Handle(cartv1connect.NewCartServiceHandler(cartv1connect.UnimplementedCartServiceHandler{}, opts...))
 	mux.Handle(checkoutv1connect.NewCheckoutServiceHandler(checkoutv1connect.UnimplementedCheckoutServiceHandler{}, opts...))
 	mux.Handle(promotionv1connect.NewPromotionServiceHandler(promotionv1connect.UnimplementedPromotionServiceHandler{}, opts...))
@@ -177,6 +180,7 @@ func (a *App) routes(authn auth.Authenticator) http.Handler {
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 
+	mux.Handle("GET "+catalog.ImagePath+"{hash}", a.Catalog.ImageHandler())
 	mux.HandleFunc("GET /healthz", a.Health.Live)
 	mux.HandleFunc("GET /readyz", a.Health.Ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

@@ -98,11 +98,20 @@ func TestPolicies_EveryRPCWithEveryRole(t *testing.T) {
 		"admin":     s.CreateUser(t, auth.RoleAdmin).Token,
 	}
 	roleOf := map[string]auth.Role{"customer": auth.RoleCustomer, "staff": auth.RoleStaff, "admin": auth.RoleAdmin}
-	implemented := map[string]bool{"partsbin.auth.v1.AuthService": true}
+	// RPCs whose work has not landed yet answer unimplemented once past
+	// the policy.
+	unimplemented := func(procedure string) bool {
+		switch strings.Split(procedure, "/")[1] {
+		case "partsbin.auth.v1.AuthService":
+			return false
+		case "partsbin.catalog.v1.CatalogService":
+			return strings.HasSuffix(procedure, "/SubmitReview")
+		}
+		return true
+	}
 
 	for _, m := range contractMethods(t) {
 		policy := app.Policies[m.procedure]
-		service := strings.Split(m.procedure, "/")[1]
 		for _, who := range []string{"anonymous", "customer", "staff", "admin"} {
 			token := tokens[who]
 			if strings.HasSuffix(m.procedure, "/Logout") && who != "anonymous" {
@@ -116,7 +125,7 @@ func TestPolicies_EveryRPCWithEveryRole(t *testing.T) {
 				want = "unauthenticated"
 			case who != "anonymous" && !policy.Allows(roleOf[who]):
 				want = "permission_denied"
-			case !implemented[service]:
+			case unimplemented(m.procedure):
 				want = "unimplemented"
 			default:
 				want = "allowed"

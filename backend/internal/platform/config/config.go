@@ -22,6 +22,8 @@ type Config struct {
 	HTTPAddr string
 	// PublicURL is the address customers reach the shop at, used in mails.
 	PublicURL string
+	// Currency is the shop currency (ISO 4217); every price is in it.
+	Currency string
 
 	DatabaseURL      string
 	DBMaxConns       int32
@@ -75,6 +77,7 @@ func Default() Config {
 	return Config{
 		HTTPAddr:            "127.0.0.1:8080",
 		PublicURL:           "http://127.0.0.1:8080",
+		Currency:            "EUR",
 		DatabaseURL:         "postgres://partsbin@127.0.0.1:54321/partsbin?sslmode=disable",
 		DBMaxConns:          int32(max(8, 4*runtime.GOMAXPROCS(0))),
 		DBConnectTimeout:    3 * time.Second,
@@ -163,6 +166,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 
 	str("PARTSBIN_HTTP_ADDR", &c.HTTPAddr)
 	str("PARTSBIN_PUBLIC_URL", &c.PublicURL)
+	str("PARTSBIN_CURRENCY", &c.Currency)
 	str("PARTSBIN_DATABASE_URL", &c.DatabaseURL)
 	integer("PARTSBIN_DB_MAX_CONNS", 32, func(n int64) { c.DBMaxConns = int32(n) })
 	dur("PARTSBIN_DB_CONNECT_TIMEOUT", &c.DBConnectTimeout)
@@ -230,6 +234,9 @@ func (c Config) Validate() error {
 	if c.MaxRequestBytes < 1024 {
 		errs = append(errs, errors.New("PARTSBIN_MAX_REQUEST_BYTES must be at least 1024"))
 	}
+	if len(c.Currency) != 3 || strings.ToUpper(c.Currency) != c.Currency {
+		errs = append(errs, fmt.Errorf("PARTSBIN_CURRENCY: want an ISO 4217 code like EUR, got %q", c.Currency))
+	}
 	switch c.SMTPTLS {
 	case "none", "starttls", "tls":
 	default:
@@ -252,6 +259,7 @@ func (c Config) Masked() []string {
 	kv := map[string]string{
 		"PARTSBIN_HTTP_ADDR":             c.HTTPAddr,
 		"PARTSBIN_PUBLIC_URL":            c.PublicURL,
+		"PARTSBIN_CURRENCY":              c.Currency,
 		"PARTSBIN_DATABASE_URL":          maskURL(c.DatabaseURL),
 		"PARTSBIN_DB_MAX_CONNS":          strconv.Itoa(int(c.DBMaxConns)),
 		"PARTSBIN_DB_CONNECT_TIMEOUT":    c.DBConnectTimeout.String(),

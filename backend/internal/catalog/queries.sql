@@ -1,0 +1,48 @@
+-- Named queries of the catalog package. The search query is composed in
+-- search.go from the filters a request carries.
+
+-- name: Categories
+SELECT id, slug, name, description, parent_id, position, version, created_at, updated_at
+FROM categories;
+
+-- name: CategorySpecKeys
+SELECT category_id, key, display_name, unit, value_type, facetable, position
+FROM category_spec_keys
+ORDER BY position, key;
+
+-- name: ActiveProductCounts
+SELECT category_id, count(*) FROM products WHERE status = 'active' GROUP BY category_id;
+
+-- name: ProductByID
+SELECT id, sku, slug, name, brand, category_id, price_minor, currency, stock, rating_avg::float8,
+       rating_count, warranty_months, created_at, description, weight_grams, status, version, updated_at
+FROM products WHERE id = $1;
+
+-- name: ProductBySlug
+SELECT id, sku, slug, name, brand, category_id, price_minor, currency, stock, rating_avg::float8,
+       rating_count, warranty_months, created_at, description, weight_grams, status, version, updated_at
+FROM products WHERE slug = $1;
+
+-- name: ProductSpecs
+SELECT key, value, value_num, unit FROM product_specs WHERE product_id = $1 ORDER BY key;
+
+-- name: ProductImages
+SELECT i.sha256, i.content_type, i.width, i.height, pi.alt_text, pi.position
+FROM product_images pi JOIN images i ON i.sha256 = pi.image_sha
+WHERE pi.product_id = $1
+ORDER BY pi.position, i.sha256;
+
+-- name: ProductStatusRating
+SELECT status, rating_avg::float8, rating_count FROM products WHERE id = $1;
+
+-- name: ReviewsPage
+-- Newest first; $2/$3 are the keyset cursor (NULL for the first page).
+SELECT r.id, r.product_id, u.full_name, r.rating, r.title, r.body, r.created_at
+FROM reviews r JOIN users u ON u.id = r.user_id
+WHERE r.product_id = $1
+  AND ($2::timestamptz IS NULL OR (r.created_at, r.id) < ($2, $3::uuid))
+ORDER BY r.created_at DESC, r.id DESC
+LIMIT $4;
+
+-- name: ImageByHash
+SELECT content_type, data FROM images WHERE sha256 = $1;
