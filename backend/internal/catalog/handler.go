@@ -87,8 +87,8 @@ func (h *Handler) SearchProducts(ctx context.Context, req *catalogv1.SearchProdu
 			return nil, connect.NewError(connect.CodeNotFound, ErrCategoryNotFound)
 		}
 	}
-	if len(req.GetBrands()) > 20 {
-		v.Add("brands", "at most 20 brands")
+	if len(req.GetBrands()) > 50 {
+		v.Add("brands", "at most 50 brands")
 	}
 	for _, b := range req.GetBrands() {
 		b = strings.TrimSpace(b)
@@ -103,23 +103,26 @@ func (h *Handler) SearchProducts(ctx context.Context, req *catalogv1.SearchProdu
 	if p.PriceMin != nil && p.PriceMax != nil && *p.PriceMin > *p.PriceMax {
 		v.Add("price_max", "must not be below price_min")
 	}
-	if len(req.GetSpecFilters()) > 10 {
-		v.Add("spec_filters", "at most 10 spec filters")
+	if len(req.GetSpecFilters()) > 20 {
+		v.Add("spec_filters", "at most 20 spec filters")
 	}
+	seenKeys := map[string]bool{}
 	for i, f := range req.GetSpecFilters() {
 		field := "spec_filters[" + itoa(i) + "]"
 		if !specKeyRE.MatchString(f.GetKey()) {
 			v.Add(field+".key", "must be a spec key like socket or memory_size")
 			continue
 		}
+		// One filter per key: facets leave a key's own filter out by key.
+		if seenKeys[f.GetKey()] {
+			v.Add(field+".key", "%q has a filter already; put all its values in one", f.GetKey())
+			continue
+		}
+		seenKeys[f.GetKey()] = true
 		var key SpecKey
 		var known bool
 		if p.Category != nil {
-			for _, k := range tree.SpecKeys(p.Category) {
-				if k.Key == f.GetKey() {
-					key, known = k, true
-				}
-			}
+			key, known = tree.SpecKeyUnder(p.Category, f.GetKey())
 		} else {
 			key, known = tree.AnySpecKey(f.GetKey())
 		}

@@ -332,11 +332,15 @@ func (pl *plan) fingerprint() string {
 		catID = p.Category.ID
 	}
 	p.Category = nil
+	// The terms, not the tsquery: typo corrections can change when products
+	// are added between two pages, and the token must survive that.
+	terms := NormalizeTerms(p.Query)
+	p.Query = ""
 	b, _ := json.Marshal(struct {
-		P   SearchParams
-		Cat string
-		TS  string
-	}{p, catID, pl.tsquery})
+		P     SearchParams
+		Cat   string
+		Terms []string
+	}{p, catID, terms})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
@@ -487,7 +491,11 @@ func (pl *plan) pageSQL(cur *cursor) (string, []any) {
 	tsArg := pl.filters(q, dimNone, "")
 	rank := "0::real"
 	if tsArg != "" {
-		rank = "ts_rank(p.search_doc, to_tsquery('simple', " + tsArg + "))"
+		// ts_rank scores the last term's prefix match like a whole word, so
+		// "ryzen 7" would tie "Ryzen 7 7800X3D" with "Ryzen 9 7950X"; the
+		// rank of the exact-word query breaks the tie towards whole words.
+		exact := q.arg(strings.ReplaceAll(pl.tsquery, ":*", ""))
+		rank = "(ts_rank(p.search_doc, to_tsquery('simple', " + tsArg + ")) + ts_rank(p.search_doc, to_tsquery('simple', " + exact + ")))"
 	}
 	order, keyset := pl.orderAndKeyset(q, cur, rank)
 	where := q.whereSQL()
@@ -584,23 +592,54 @@ func (s *Searcher) facets(ctx context.Context, pl *plan, tree *Tree) (*Facets, e
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		q := &query{}
-		pl.filters(q, dimCategory, "")
+		pl.filters(q, dimNone, "")
 		rows, err := s.pool.Query(ctx, "SELECT p.category_id, count(*) FROM products p WHERE "+q.whereSQL()+
-			" GROUP BY p.category_id ORDER BY count(*) DESC, p.category_id LIMIT "+strconv.Itoa(facetValues), q.args...)
+			" GROUP BY p.category_id", q.args...)
 		if err != nil {
 			return fmt.Errorf("category facet: %w", err)
 		}
-		return collect(rows, func(r pgx.Rows) error {
+		// Counts are per product category; the facet lists the direct
+		// children of the filtered category (the roots without a filter),
+		// each counting its whole subtree.
+		counts := map[string]int{}
+		err = collect(rows, func(r pgx.Rows) error {
 			var id string
 			var n int
 			if err := r.Scan(&id, &n); err != nil {
 				return err
 			}
-			if c, ok := tree.ByID(id); ok {
-				f.Categories = append(f.Categories, CategoryCount{Category: c, Count: n})
+			c, ok := tree.ByID(id)
+			if !ok {
+				return nil
+			}
+			path, i := tree.Path(c), 0
+			if pl.p.Category != nil {
+				i = slices.IndexFunc(path, func(a *Category) bool { return a.ID == pl.p.Category.ID }) + 1
+			}
+			// i is 0 outside the filtered subtree, len(path) in the
+			// filtered category itself: neither is in a child.
+			if (i > 0 || pl.p.Category == nil) && i < len(path) {
+				counts[path[i].ID] += n
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		children := tree.Roots
+		if pl.p.Category != nil {
+			children = nil
+			if fc, ok := tree.ByID(pl.p.Category.ID); ok {
+				children = fc.Children
+			}
+		}
+		for _, c := range children {
+			if counts[c.ID] > 0 {
+				f.Categories = append(f.Categories, CategoryCount{Category: c, Count: counts[c.ID]})
+			}
+		}
+		sort.SliceStable(f.Categories, func(i, j int) bool { return f.Categories[i].Count > f.Categories[j].Count })
+		return nil
 	})
 	g.Go(func() error {
 		q := &query{}

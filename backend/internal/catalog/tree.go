@@ -90,6 +90,25 @@ func (t *Tree) SpecKeys(c *Category) []SpecKey {
 	return keys
 }
 
+// SpecKeyUnder finds a spec key that c declares, inherits, or that one of
+// its subcategories declares (a filter on the parent narrows to the
+// subcategories that have the key).
+func (t *Tree) SpecKeyUnder(c *Category, key string) (SpecKey, bool) {
+	for _, k := range t.SpecKeys(c) {
+		if k.Key == key {
+			return k, true
+		}
+	}
+	for _, id := range t.Subtree(c) {
+		for _, k := range t.byID[id].OwnSpecKeys {
+			if k.Key == key {
+				return k, true
+			}
+		}
+	}
+	return SpecKey{}, false
+}
+
 // AnySpecKey finds a spec key declared by any category.
 func (t *Tree) AnySpecKey(key string) (SpecKey, bool) {
 	for _, c := range t.byID {
