@@ -77,8 +77,14 @@ func runLoad(ctx context.Context, p plan, call callFunc) runResult {
 	}
 
 	start := time.Now()
-	runCtx, cancel := context.WithTimeout(ctx, p.duration)
+	// The run ends by a timer, not a context deadline: a deadline would
+	// travel to the server (Connect-Timeout-Ms, grpc-timeout), which would
+	// fail the calls still running at the end a moment before this side
+	// notices the end, and they would be counted as errors.
+	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	timer := time.AfterFunc(p.duration, cancel)
+	defer timer.Stop()
 	var wg sync.WaitGroup
 	for i := range results {
 		wg.Go(func() { runWorker(runCtx, i, budget, call, &results[i]) })

@@ -37,8 +37,14 @@ func TestRunLoad_InterruptedKeepsPartialResults(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var n atomic.Int64
 	call := func(ctx context.Context, _ int) error {
-		if n.Add(1) == 50 {
+		k := n.Add(1)
+		if k == 50 {
 			cancel()
+		}
+		if k >= 50 {
+			// Return only once the cancellation is visible, so the other
+			// worker cannot slip in recorded calls before it is.
+			<-ctx.Done()
 		}
 		return nil
 	}
@@ -65,5 +71,26 @@ func TestMeasuredSpan_EndsAtLastRecordedCall(t *testing.T) {
 	}
 	if got := measuredSpan(start, []workerResult{{}}); got != 0 {
 		t.Errorf("measuredSpan with no calls = %v, want 0", got)
+	}
+}
+
+func TestRunLoad_CallsCarryNoRunDeadline(t *testing.T) {
+	t.Parallel()
+	// A deadline on the call's context would be sent to the server, which
+	// would then fail the last calls of the run just before it ends.
+	call := func(ctx context.Context, _ int) error {
+		if _, ok := ctx.Deadline(); ok {
+			return errors.New("the call's context has a deadline")
+		}
+		time.Sleep(time.Millisecond)
+		return nil
+	}
+	res := runLoad(context.Background(), plan{duration: 50 * time.Millisecond, concurrency: 2}, call)
+	s := summarize(res)
+	if s.calls == 0 || s.errorCount() != 0 {
+		t.Errorf("calls = %d, errors = %v; want calls and no errors", s.calls, s.errors)
+	}
+	if res.stop != stopDuration {
+		t.Errorf("stop = %q, want %q", res.stop, stopDuration)
 	}
 }

@@ -49,8 +49,13 @@ type workload struct {
 	maxCalls int64
 	// listCalls prints every successful call's latency after the table.
 	listCalls bool
-	// protocol labels the table row; "-" for scenarios without RPCs.
+	// protocol labels the table row: the RPC protocol, "pgx" for scenarios
+	// that talk to PostgreSQL directly, "-" for in-process ones.
 	protocol string
+	// notes are printed under the table: what exactly a call measured.
+	notes []string
+	// close, if set, releases what prepare opened (a database pool).
+	close func()
 }
 
 // prepareFunc readies a scenario once its flags are parsed. It may make
@@ -75,7 +80,10 @@ type scenario struct {
 // scenarios is the registry, in the order the usage lists them. New
 // scenarios are added here.
 func scenarios() []scenario {
-	return []scenario{getMeScenario(), loginScenario(), argon2Scenario()}
+	return []scenario{
+		getMeScenario(), loginScenario(), argon2Scenario(),
+		searchScenario(), searchSQLScenario(), getProductScenario(), getProductDirectScenario(),
+	}
 }
 
 // lookup finds the scenario called name.
@@ -99,8 +107,12 @@ Usage:
 
 Scenarios:
 `)
+	width := 0
 	for _, sc := range all {
-		fmt.Fprintf(&b, "  %-10s %s\n", sc.name, sc.summary)
+		width = max(width, len(sc.name))
+	}
+	for _, sc := range all {
+		fmt.Fprintf(&b, "  %-*s %s\n", width, sc.name, sc.summary)
 	}
 	b.WriteString(`
 Shared flags: -url (loopback only), -duration, -concurrency,
@@ -190,6 +202,9 @@ func runScenario(ctx context.Context, sc scenario, args []string, stdout, stderr
 	if err != nil {
 		return fmt.Errorf("%s: prepare: %w", sc.name, err)
 	}
+	if w.close != nil {
+		defer w.close()
+	}
 	fmt.Fprintf(stderr, "pbbench %s: %d workers for %v (GOMAXPROCS %d)\n", sc.name, o.concurrency, o.duration, runtime.GOMAXPROCS(0))
 	res := runLoad(ctx, plan{duration: o.duration, concurrency: o.concurrency, maxCalls: w.maxCalls}, w.call)
 	sum := summarize(res)
@@ -199,6 +214,9 @@ func runScenario(ctx context.Context, sc scenario, args []string, stdout, stderr
 	}
 	if w.listCalls {
 		printCalls(stdout, res)
+	}
+	for _, n := range w.notes {
+		fmt.Fprintf(stdout, "note: %s\n", n)
 	}
 	fmt.Fprintf(stdout, "stopped: %s after %v\n", res.stop, res.elapsed.Round(time.Millisecond))
 	return nil

@@ -65,25 +65,34 @@ func checkLoopbackURL(ctx context.Context, raw string, r resolver) (*url.URL, er
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("-url %q: want a base URL without user info, query or fragment", raw)
 	}
+	if err := checkLoopbackHost(ctx, host, r); err != nil {
+		return nil, fmt.Errorf("-url %q: %w", raw, err)
+	}
+	return u, nil
+}
+
+// checkLoopbackHost makes sure host is a loopback address, or a name that
+// resolves to loopback addresses only.
+func checkLoopbackHost(ctx context.Context, host string, r resolver) error {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if !ip.IsLoopback() {
-			return nil, fmt.Errorf("refusing -url %q: %s is not a loopback address: %w", raw, ip, errNotLoopback)
+			return fmt.Errorf("refusing %s: not a loopback address: %w", ip, errNotLoopback)
 		}
-		return u, nil
+		return nil
 	}
 	addrs, err := r.LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		return nil, fmt.Errorf("-url %q: resolve %s: %w", raw, host, err)
+		return fmt.Errorf("resolve %s: %w", host, err)
 	}
 	for _, ip := range addrs {
 		if !ip.IsLoopback() {
-			return nil, fmt.Errorf("refusing -url %q: %s resolves to %s, not a loopback address: %w", raw, host, ip, errNotLoopback)
+			return fmt.Errorf("refusing %s: it resolves to %s, not a loopback address: %w", host, ip, errNotLoopback)
 		}
 	}
 	if len(addrs) == 0 {
-		return nil, fmt.Errorf("-url %q: %s resolves to no address", raw, host)
+		return fmt.Errorf("%s resolves to no address", host)
 	}
-	return u, nil
+	return nil
 }
 
 // newHTTPClient returns a client that keeps one idle connection per worker

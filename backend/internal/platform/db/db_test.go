@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -58,8 +59,16 @@ func TestRetry_ClassifiesErrors(t *testing.T) {
 			t.Errorf("%s: ErrUnavailable = %v, want %v (%v)", c.name, got, c.wantUnav, err)
 		}
 	}
+	// The caller running out of time is not an outage.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := RetryWith(ctx, budget, func(ctx context.Context) error { return fmt.Errorf("query: %w", ctx.Err()) })
+	if errors.Is(err, ErrUnavailable) || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled caller: %v, want the context error without ErrUnavailable", err)
+	}
+
 	calls := 0
-	err := RetryWith(context.Background(), budget, func(context.Context) error {
+	err = RetryWith(context.Background(), budget, func(context.Context) error {
 		calls++
 		if calls < 2 {
 			return &pgconn.PgError{Code: CodeDeadlock}

@@ -47,6 +47,11 @@ func RetryWith(ctx context.Context, b RetryBudget, fn func(context.Context) erro
 		if err == nil {
 			return nil
 		}
+		if ctx.Err() != nil {
+			// The caller's deadline or cancellation, not the database: no
+			// retry, and not reported as an outage.
+			return err
+		}
 		kind := classify(err)
 		if kind == permanent {
 			return err
