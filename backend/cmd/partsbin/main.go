@@ -1,8 +1,10 @@
 // Command partsbin is the partsbin shop backend: one binary that serves
-// every API, migrates the database and creates the first admin.
+// every API, migrates the database, seeds a demo catalogue and creates the
+// first admin.
 //
 //	partsbin serve [--migrate]
 //	partsbin migrate
+//	partsbin seed [--products N] [--seed S] [--if-empty]
 //	partsbin admin create --email E --name N [--password-file F | < password]
 //
 // Settings come from PARTSBIN_* environment variables (see README.md).
@@ -25,6 +27,10 @@ const usage = `partsbin - the partsbin shop backend
 Usage:
   partsbin serve [--migrate]     serve every API on PARTSBIN_HTTP_ADDR
   partsbin migrate               apply pending database migrations
+  partsbin seed [--products N] [--seed S] [--if-empty]
+                                 fill an empty catalogue with N (default 2000)
+                                 demo products, reviews and demo accounts; the
+                                 same seed and N always give the same data
   partsbin admin create --email E --name N [--password-file F] [--if-missing]
                                  create an admin account; the password is read
                                  from the file, or from stdin ("-" or no flag)
@@ -62,6 +68,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return serve(ctx, args[1:], stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stderr)
+	case "seed":
+		return seedCatalog(ctx, args[1:], stdout, stderr)
 	case "admin":
 		if len(args) < 2 || args[1] != "create" {
 			return usageError{"want: partsbin admin create ..."}
