@@ -27,7 +27,10 @@ bash ops/local/install.sh
 # Services that were already up (`just up`) stay up; ones started here are
 # stopped again at the end.
 started_stack=1
-if bash ops/local/stack.sh status 2>/dev/null | grep -q 'redis  *running'; then
+# (Read the whole status first: grep -q closing the pipe early would fail
+# the pipeline under pipefail.)
+stack_status="$(bash ops/local/stack.sh status 2>/dev/null || true)"
+if grep -q 'redis  *running' <<<"$stack_status"; then
 	started_stack=0
 fi
 bash ops/local/stack.sh up
