@@ -130,7 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		ResetTTL:  cfg.ResetTokenTTL,
 		PublicURL: cfg.PublicURL,
 	})
-	a.Catalog = catalog.NewService(pool, opts.Clock, cfg.Currency)
+	a.Catalog = catalog.NewService(pool, opts.Clock, cfg.Currency, cfg.SearchCacheTTL)
 	a.Health = rpc.NewHealth(
 		rpc.ReadyCheck{Name: "postgres", Check: func(ctx context.Context) error { return pool.Ping(ctx) }},
 		rpc.ReadyCheck{Name: "redis", Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},

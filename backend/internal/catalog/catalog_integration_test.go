@@ -22,6 +22,7 @@ import (
 
 	"github.com/partsbin/partsbin/backend/internal/app/apptest"
 	"github.com/partsbin/partsbin/backend/internal/auth"
+	"github.com/partsbin/partsbin/backend/internal/platform/config"
 	catalogv1 "github.com/partsbin/partsbin/gen/partsbin/catalog/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/catalog/v1/catalogv1connect"
 	commonv1 "github.com/partsbin/partsbin/gen/partsbin/common/v1"
@@ -1341,4 +1342,46 @@ func TestGetProduct_BadInput(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestSearchProducts_AggregateCacheReusesCountsForItsTTL(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) { c.SearchCacheTTL = time.Minute }))
+	fx := insertFixture(t, s)
+	c := catalogClient(s, apptest.Protocols[0])
+	req := &catalogv1.SearchProductsRequest{Category: ptrCategorySlug("mice"), IncludeFacets: true, OrderBy: catalogv1.ProductSortOrder_PRODUCT_SORT_ORDER_PRICE_ASC}
+	first := search(t, c, req)
+
+	// A new mouse that sorts first: the page shows it at once, the total
+	// and facets stay as they were until the TTL passes.
+	var newID string
+	if err := s.Conn(t).QueryRow(ctx, `INSERT INTO products (sku, slug, name, brand, category_id, price_minor, stock, status)
+		VALUES ('CACHE-1', 'cache-mouse', 'Cache Mouse', 'Newco', $1, 1, 3, 'active') RETURNING id`, fx.cat["mice"]).Scan(&newID); err != nil {
+		t.Fatal(err)
+	}
+	second := search(t, c, req)
+	if got := second.GetProducts()[0].GetId(); got != newID {
+		t.Errorf("page after insert starts with %s, want the new product: pages are never cached", fx.keyOr(got))
+	}
+	if second.GetTotalSize() != first.GetTotalSize() || strings.Join(brandCounts(second.GetFacets()), ",") != strings.Join(brandCounts(first.GetFacets()), ",") {
+		t.Errorf("within the TTL the aggregates changed: total %d -> %d, brands %v -> %v",
+			first.GetTotalSize(), second.GetTotalSize(), brandCounts(first.GetFacets()), brandCounts(second.GetFacets()))
+	}
+	// Another sort shares the aggregates: same matches.
+	req.OrderBy = catalogv1.ProductSortOrder_PRODUCT_SORT_ORDER_NEWEST
+	if got := search(t, c, req).GetTotalSize(); got != first.GetTotalSize() {
+		t.Errorf("another sort within the TTL: total %d, want the cached %d", got, first.GetTotalSize())
+	}
+	s.Clock.Advance(2 * time.Minute)
+	third := search(t, c, req)
+	if third.GetTotalSize() != first.GetTotalSize()+1 {
+		t.Errorf("after the TTL: total %d, want %d", third.GetTotalSize(), first.GetTotalSize()+1)
+	}
+	if !slices.Contains(brandCounts(third.GetFacets()), "Newco=1") {
+		t.Errorf("after the TTL the brand facet lacks the new brand: %v", brandCounts(third.GetFacets()))
+	}
+}
+
+func ptrCategorySlug(slug string) *catalogv1.SearchProductsRequest_CategorySlug {
+	return &catalogv1.SearchProductsRequest_CategorySlug{CategorySlug: slug}
 }

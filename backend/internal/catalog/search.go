@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/partsbin/partsbin/backend/internal/platform/clock"
 	"github.com/partsbin/partsbin/backend/internal/platform/db"
 )
 
@@ -122,10 +123,18 @@ type SearchResult struct {
 // Searcher runs searches against the catalogue.
 type Searcher struct {
 	pool db.Querier
+	aggs *aggCache
 }
 
 // NewSearcher returns a Searcher reading from pool.
 func NewSearcher(pool db.Querier) *Searcher { return &Searcher{pool: pool} }
+
+// WithAggregateCache makes the searcher keep totals and facets for ttl
+// (0 disables it); see aggCache.
+func (s *Searcher) WithAggregateCache(clk clock.Clock, ttl time.Duration) *Searcher {
+	s.aggs = newAggCache(clk, ttl, 4096)
+	return s
+}
 
 // NormalizeTerms splits a free-text query into search terms: accents
 // removed, lower case, only letters and digits (so nothing a user types can
@@ -444,18 +453,30 @@ func (s *Searcher) Search(ctx context.Context, p SearchParams, tree *Tree) (Sear
 	}
 
 	var res SearchResult
+	key := pl.aggKey()
+	cached, hit := s.aggs.get(key)
+	needCount := !hit
+	needFacets := p.IncludeFacets && (!hit || cached.facets == nil)
+	if hit {
+		res.Total, res.TotalEstimated = cached.total, cached.estimated
+		if p.IncludeFacets {
+			res.Facets = cached.facets
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
 		res.Products, res.NextPageToken, err = s.page(gctx, pl, cur)
 		return err
 	})
-	g.Go(func() error {
-		var err error
-		res.Total, res.TotalEstimated, err = s.count(gctx, pl)
-		return err
-	})
-	if p.IncludeFacets {
+	if needCount {
+		g.Go(func() error {
+			var err error
+			res.Total, res.TotalEstimated, err = s.count(gctx, pl)
+			return err
+		})
+	}
+	if needFacets {
 		g.Go(func() error {
 			var err error
 			res.Facets, err = s.facets(gctx, pl, tree)
@@ -464,6 +485,13 @@ func (s *Searcher) Search(ctx context.Context, p SearchParams, tree *Tree) (Sear
 	}
 	if err := g.Wait(); err != nil {
 		return SearchResult{}, err
+	}
+	if needCount || needFacets {
+		a := aggregates{total: res.Total, estimated: res.TotalEstimated, facets: res.Facets}
+		if !needFacets && hit {
+			a.facets = cached.facets
+		}
+		s.aggs.put(key, a)
 	}
 	return res, nil
 }

@@ -31,9 +31,13 @@ type Service struct {
 }
 
 // NewService returns a catalogue reader. currency is the shop currency
-// every price is in.
-func NewService(pool *pgxpool.Pool, clk clock.Clock, currency string) *Service {
-	return &Service{pool: pool, trees: NewTrees(pool, clk, 10*time.Second), searcher: NewSearcher(pool), currency: currency}
+// every price is in; aggTTL is how long search totals and facets are
+// reused (0: never).
+func NewService(pool *pgxpool.Pool, clk clock.Clock, currency string, aggTTL time.Duration) *Service {
+	return &Service{
+		pool: pool, trees: NewTrees(pool, clk, 10*time.Second),
+		searcher: NewSearcher(pool).WithAggregateCache(clk, aggTTL), currency: currency,
+	}
 }
 
 // Currency is the shop currency.

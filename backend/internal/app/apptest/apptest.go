@@ -104,6 +104,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	cfg.RedisPrefix = prefix
 	cfg.SMTPAddr = env.SMTPAddr
 	cfg.DrainDelay = 0
+	// Tests change the catalogue between searches and expect fresh counts;
+	// the cache has a test of its own.
+	cfg.SearchCacheTTL = 0
 	cfg.Argon2MaxConcurrent = 4
 	// Tests pose as many clients through X-Forwarded-For from loopback.
 	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}

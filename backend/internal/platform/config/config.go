@@ -24,6 +24,9 @@ type Config struct {
 	PublicURL string
 	// Currency is the shop currency (ISO 4217); every price is in it.
 	Currency string
+	// SearchCacheTTL is how long search totals and facet counts are reused
+	// for identical filters (0 disables it).
+	SearchCacheTTL time.Duration
 
 	DatabaseURL      string
 	DBMaxConns       int32
@@ -78,6 +81,7 @@ func Default() Config {
 		HTTPAddr:            "127.0.0.1:8080",
 		PublicURL:           "http://127.0.0.1:8080",
 		Currency:            "EUR",
+		SearchCacheTTL:      15 * time.Second,
 		DatabaseURL:         "postgres://partsbin@127.0.0.1:54321/partsbin?sslmode=disable",
 		DBMaxConns:          int32(max(8, 4*runtime.GOMAXPROCS(0))),
 		DBConnectTimeout:    3 * time.Second,
@@ -167,6 +171,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	str("PARTSBIN_HTTP_ADDR", &c.HTTPAddr)
 	str("PARTSBIN_PUBLIC_URL", &c.PublicURL)
 	str("PARTSBIN_CURRENCY", &c.Currency)
+	dur("PARTSBIN_SEARCH_CACHE_TTL", &c.SearchCacheTTL)
 	str("PARTSBIN_DATABASE_URL", &c.DatabaseURL)
 	integer("PARTSBIN_DB_MAX_CONNS", 32, func(n int64) { c.DBMaxConns = int32(n) })
 	dur("PARTSBIN_DB_CONNECT_TIMEOUT", &c.DBConnectTimeout)
@@ -260,6 +265,7 @@ func (c Config) Masked() []string {
 		"PARTSBIN_HTTP_ADDR":             c.HTTPAddr,
 		"PARTSBIN_PUBLIC_URL":            c.PublicURL,
 		"PARTSBIN_CURRENCY":              c.Currency,
+		"PARTSBIN_SEARCH_CACHE_TTL":      c.SearchCacheTTL.String(),
 		"PARTSBIN_DATABASE_URL":          maskURL(c.DatabaseURL),
 		"PARTSBIN_DB_MAX_CONNS":          strconv.Itoa(int(c.DBMaxConns)),
 		"PARTSBIN_DB_CONNECT_TIMEOUT":    c.DBConnectTimeout.String(),
