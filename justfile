@@ -60,3 +60,7 @@ bench-auth:
 # Tail the API log.
 logs:
     tail -f .stack/logs/partsbin-api.log
+
+# Catalogue benchmarks at 50,000 products (own database and instance; `just up` first).
+bench-catalog products="50000" duration="15s":
+    bash ops/local/bench-catalog.sh {{products}} {{duration}}
