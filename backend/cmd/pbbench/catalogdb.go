@@ -107,7 +107,7 @@ func openCatalog(ctx context.Context, raw string, conns int) (*pgxpool.Pool, *ca
 		return nil, nil, err
 	}
 	// The currency only labels prices; the SQL does not depend on it.
-	return pool, catalog.NewService(pool, clock.System{}, "EUR", 0), nil
+	return pool, catalog.NewService(pool, clock.System{}, catalog.Options{Currency: "EUR"}), nil
 }
 
 // serviceSource learns the catalogue through the domain service, without

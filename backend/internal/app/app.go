@@ -130,7 +130,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		ResetTTL:  cfg.ResetTokenTTL,
 		PublicURL: cfg.PublicURL,
 	})
-	a.Catalog = catalog.NewService(pool, opts.Clock, cfg.Currency, cfg.SearchCacheTTL)
+	a.Catalog = catalog.NewService(pool, opts.Clock, catalog.Options{Currency: cfg.Currency, SearchCacheTTL: cfg.SearchCacheTTL, ProductCacheTTL: cfg.ProductCacheTTL})
 	a.Health = rpc.NewHealth(
 		rpc.ReadyCheck{Name: "postgres", Check: func(ctx context.Context) error { return pool.Ping(ctx) }},
 		rpc.ReadyCheck{Name: "redis", Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
@@ -205,6 +205,12 @@ func (a *App) Run(ctx context.Context) {
 		defer close(done)
 		a.mail.Run(ctx, 2)
 	}()
+	cacheDone := make(chan struct{})
+	go func() {
+		defer close(cacheDone)
+		a.Catalog.Run(ctx, a.Redis, a.Log)
+	}()
+	defer func() { <-cacheDone }()
 	select {
 	case <-a.Health.Draining():
 		for _, name := range ServiceNames {

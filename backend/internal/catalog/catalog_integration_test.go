@@ -22,6 +22,7 @@ import (
 
 	"github.com/partsbin/partsbin/backend/internal/app/apptest"
 	"github.com/partsbin/partsbin/backend/internal/auth"
+	"github.com/partsbin/partsbin/backend/internal/catalog"
 	"github.com/partsbin/partsbin/backend/internal/platform/config"
 	catalogv1 "github.com/partsbin/partsbin/gen/partsbin/catalog/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/catalog/v1/catalogv1connect"
@@ -1384,4 +1385,64 @@ func TestSearchProducts_AggregateCacheReusesCountsForItsTTL(t *testing.T) {
 
 func ptrCategorySlug(slug string) *catalogv1.SearchProductsRequest_CategorySlug {
 	return &catalogv1.SearchProductsRequest_CategorySlug{CategorySlug: slug}
+}
+
+func TestGetProduct_CacheDropsAnnouncedChanges(t *testing.T) {
+	t.Parallel()
+	s := apptest.Start(t, apptest.WithConfig(func(c *config.Config) { c.ProductCacheTTL = time.Minute }))
+	fx := insertFixture(t, s)
+	_ = fx
+	c := catalogClient(s, apptest.Protocols[0])
+	get := func() *catalogv1.Product {
+		t.Helper()
+		res, err := c.GetProduct(ctx, &catalogv1.GetProductRequest{Lookup: &catalogv1.GetProductRequest_Slug{Slug: "amd-ryzen-7-7800x3d"}})
+		if err != nil {
+			t.Fatalf("GetProduct: %v", err)
+		}
+		return res.GetProduct()
+	}
+	// The cache fills only while its invalidation subscription is up.
+	deadline := time.Now().Add(10 * time.Second)
+	var before *catalogv1.Product
+	for {
+		before = get()
+		if _, err := s.Conn(t).Exec(ctx, `UPDATE products SET name = 'Renamed quietly' WHERE id = $1`, before.GetId()); err != nil {
+			t.Fatal(err)
+		}
+		if get().GetName() == before.GetName() {
+			break // served from the cache: the silent update is not seen
+		}
+		if _, err := s.Conn(t).Exec(ctx, `UPDATE products SET name = $2 WHERE id = $1`, before.GetId(), before.GetName()); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("product pages are never cached")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A writer commits a change and announces it: the next read sees it.
+	if _, err := s.Conn(t).Exec(ctx, `UPDATE products SET name = 'AMD Ryzen 7 7800X3D (new box)', version = version + 1 WHERE id = $1`, before.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	if err := catalog.PublishProductChange(ctx, s.App.Redis, before.GetId(), before.GetVersion()+1); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for get().GetName() != "AMD Ryzen 7 7800X3D (new box)" {
+		if time.Now().After(deadline) {
+			t.Fatal("an announced change was not seen within 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := get().GetVersion(); got != before.GetVersion()+1 {
+		t.Errorf("version after the change = %d, want %d", got, before.GetVersion()+1)
+	}
+	// Without an announcement, the TTL still bounds staleness.
+	if _, err := s.Conn(t).Exec(ctx, `UPDATE products SET name = 'Silent rename' WHERE id = $1`, before.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	s.Clock.Advance(2 * time.Minute)
+	if got := get().GetName(); got != "Silent rename" {
+		t.Errorf("after the TTL: name %q, want the database's", got)
+	}
 }

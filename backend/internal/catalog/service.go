@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/partsbin/partsbin/backend/internal/platform/clock"
 	"github.com/partsbin/partsbin/backend/internal/platform/db"
+	"github.com/partsbin/partsbin/backend/internal/platform/kv"
 )
 
 //go:embed queries.sql
@@ -27,17 +29,34 @@ type Service struct {
 	pool     *pgxpool.Pool
 	trees    *Trees
 	searcher *Searcher
+	products *productCache
 	currency string
 }
 
-// NewService returns a catalogue reader. currency is the shop currency
-// every price is in; aggTTL is how long search totals and facets are
-// reused (0: never).
-func NewService(pool *pgxpool.Pool, clk clock.Clock, currency string, aggTTL time.Duration) *Service {
+// Options tune the catalogue's caches.
+type Options struct {
+	// Currency is the shop currency every price is in.
+	Currency string
+	// SearchCacheTTL is how long search totals and facets are reused (0: never).
+	SearchCacheTTL time.Duration
+	// ProductCacheTTL bounds how long a product page is kept in this
+	// instance (0: no cache); announced changes drop it at once.
+	ProductCacheTTL time.Duration
+}
+
+// NewService returns a catalogue reader.
+func NewService(pool *pgxpool.Pool, clk clock.Clock, o Options) *Service {
 	return &Service{
 		pool: pool, trees: NewTrees(pool, clk, 10*time.Second),
-		searcher: NewSearcher(pool).WithAggregateCache(clk, aggTTL), currency: currency,
+		searcher: NewSearcher(pool).WithAggregateCache(clk, o.SearchCacheTTL),
+		products: newProductCache(clk, o.ProductCacheTTL, 20000),
+		currency: o.Currency,
 	}
+}
+
+// Run keeps the product cache's invalidation subscription until ctx ends.
+func (s *Service) Run(ctx context.Context, rdb *kv.Client, log *slog.Logger) {
+	s.products.run(ctx, rdb, log)
 }
 
 // Currency is the shop currency.
@@ -80,6 +99,9 @@ func (s *Service) Product(ctx context.Context, l ProductLookup) (Product, error)
 	if err != nil {
 		return Product{}, err
 	}
+	if p, ok := s.products.get(l); ok {
+		return p, nil
+	}
 	var p Product
 	err = db.Retry(ctx, func(ctx context.Context) error {
 		var err error
@@ -92,6 +114,7 @@ func (s *Service) Product(ctx context.Context, l ProductLookup) (Product, error)
 	if err != nil {
 		return Product{}, fmt.Errorf("load product: %w", err)
 	}
+	s.products.put(p)
 	return p, nil
 }
 

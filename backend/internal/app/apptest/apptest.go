@@ -107,6 +107,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	// Tests change the catalogue between searches and expect fresh counts;
 	// the cache has a test of its own.
 	cfg.SearchCacheTTL = 0
+	cfg.ProductCacheTTL = 0
 	cfg.Argon2MaxConcurrent = 4
 	// Tests pose as many clients through X-Forwarded-For from loopback.
 	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}

@@ -27,6 +27,9 @@ type Config struct {
 	// SearchCacheTTL is how long search totals and facet counts are reused
 	// for identical filters (0 disables it).
 	SearchCacheTTL time.Duration
+	// ProductCacheTTL bounds how long a product page stays cached in an
+	// instance; announced changes drop it at once (0 disables it).
+	ProductCacheTTL time.Duration
 
 	DatabaseURL      string
 	DBMaxConns       int32
@@ -82,6 +85,7 @@ func Default() Config {
 		PublicURL:           "http://127.0.0.1:8080",
 		Currency:            "EUR",
 		SearchCacheTTL:      15 * time.Second,
+		ProductCacheTTL:     time.Minute,
 		DatabaseURL:         "postgres://partsbin@127.0.0.1:54321/partsbin?sslmode=disable",
 		DBMaxConns:          int32(max(8, 4*runtime.GOMAXPROCS(0))),
 		DBConnectTimeout:    3 * time.Second,
@@ -172,6 +176,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	str("PARTSBIN_PUBLIC_URL", &c.PublicURL)
 	str("PARTSBIN_CURRENCY", &c.Currency)
 	dur("PARTSBIN_SEARCH_CACHE_TTL", &c.SearchCacheTTL)
+	dur("PARTSBIN_PRODUCT_CACHE_TTL", &c.ProductCacheTTL)
 	str("PARTSBIN_DATABASE_URL", &c.DatabaseURL)
 	integer("PARTSBIN_DB_MAX_CONNS", 32, func(n int64) { c.DBMaxConns = int32(n) })
 	dur("PARTSBIN_DB_CONNECT_TIMEOUT", &c.DBConnectTimeout)
@@ -266,6 +271,7 @@ func (c Config) Masked() []string {
 		"PARTSBIN_PUBLIC_URL":            c.PublicURL,
 		"PARTSBIN_CURRENCY":              c.Currency,
 		"PARTSBIN_SEARCH_CACHE_TTL":      c.SearchCacheTTL.String(),
+		"PARTSBIN_PRODUCT_CACHE_TTL":     c.ProductCacheTTL.String(),
 		"PARTSBIN_DATABASE_URL":          maskURL(c.DatabaseURL),
 		"PARTSBIN_DB_MAX_CONNS":          strconv.Itoa(int(c.DBMaxConns)),
 		"PARTSBIN_DB_CONNECT_TIMEOUT":    c.DBConnectTimeout.String(),
