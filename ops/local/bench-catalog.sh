@@ -32,11 +32,12 @@ fi
 PARTSBIN_DATABASE_URL="$db_url" PARTSBIN_LOG_LEVEL=warn "${STACK_DIR}/bin/partsbin-bench" migrate
 PARTSBIN_DATABASE_URL="$db_url" PARTSBIN_LOG_LEVEL=warn "${STACK_DIR}/bin/partsbin-bench" seed --products "$products" --if-empty
 
-# start_server CACHE_TTL : an API instance on the bench database.
+# start_server CACHE_TTL : an API instance on the bench database, with the
+# search aggregate cache and the product page cache set to CACHE_TTL.
 start_server() {
 	stop_pidfile partsbin-bench "$pidfile" partsbin-bench 30 >/dev/null
 	PARTSBIN_DATABASE_URL="$db_url" PARTSBIN_HTTP_ADDR="$addr" PARTSBIN_LOG_LEVEL=warn \
-		PARTSBIN_REDIS_PREFIX="bench:" PARTSBIN_SEARCH_CACHE_TTL="$1" \
+		PARTSBIN_REDIS_PREFIX="bench:" PARTSBIN_SEARCH_CACHE_TTL="$1" PARTSBIN_PRODUCT_CACHE_TTL="$1" \
 		setsid nohup "${STACK_DIR}/bin/partsbin-bench" serve >"${STACK_DIR}/logs/partsbin-bench.log" 2>&1 </dev/null &
 	echo $! >"$pidfile"
 	wait_until 30 curl -fsS "http://${addr}/readyz" || die "bench server not ready"
@@ -46,15 +47,16 @@ trap 'stop_pidfile partsbin-bench "$pidfile" partsbin-bench 30 >/dev/null' EXIT
 bench() { "${STACK_DIR}/bin/pbbench" "$@" -duration "$duration"; }
 
 printf '== %s products, %s per run, %s cores\n' "$products" "$duration" "$(nproc)"
-printf '\n== API, aggregate cache on (15s)\n'
+printf '\n== API, caches on (15s)\n'
 start_server 15s
 bench search -url "http://${addr}" -concurrency 4
 bench search -url "http://${addr}" -concurrency 16
 bench getproduct -url "http://${addr}" -concurrency 16
-printf '\n== API, aggregate cache off\n'
+printf '\n== API, caches off\n'
 start_server 0s
 bench search -url "http://${addr}" -concurrency 4
 bench search -url "http://${addr}" -concurrency 16
+bench getproduct -url "http://${addr}" -concurrency 16
 for mix in text facets filters deep; do
 	bench search -url "http://${addr}" -concurrency 4 -mix "$mix"
 done
