@@ -592,6 +592,24 @@ func gatherInfo(ctx context.Context, src catalogSource) (catalogInfo, error) {
 // resolveDeep fetches, for each deep request, the token of the page it
 // asks for by following the pages before it. A result with fewer pages
 // is measured at its last page, with a warning.
+// loadMix learns the catalogue from src, builds the request mix, keeps the
+// kinds `which` selects and fetches the deep-page tokens.
+func loadMix(ctx context.Context, src catalogSource, which, name string, stderr io.Writer) ([][]searchCase, error) {
+	info, err := gatherInfo(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := selectMix(buildMix(info), which)
+	if err != nil {
+		return nil, err
+	}
+	if err := resolveDeep(ctx, src, groups, name, stderr); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "pbbench %s: mix %s: %s\n", name, which, mixSummary(groups))
+	return groups, nil
+}
+
 func resolveDeep(ctx context.Context, src catalogSource, groups [][]searchCase, name string, stderr io.Writer) error {
 	for _, g := range groups {
 		for i := range g {
@@ -752,18 +770,10 @@ func prepareSearch(ctx context.Context, o options, which string, list bool, stde
 	}
 	client := catalogv1connect.NewCatalogServiceClient(t.httpClient, t.baseURL, t.options...)
 	src := &rpcSource{client: client}
-	info, err := gatherInfo(ctx, src)
+	groups, err := loadMix(ctx, src, which, "search", stderr)
 	if err != nil {
 		return workload{}, err
 	}
-	groups, err := selectMix(buildMix(info), which)
-	if err != nil {
-		return workload{}, err
-	}
-	if err := resolveDeep(ctx, src, groups, "search", stderr); err != nil {
-		return workload{}, err
-	}
-	fmt.Fprintf(stderr, "pbbench search: mix %s: %s\n", which, mixSummary(groups))
 	sizes := make([]int, len(groups))
 	reqs := make([][]*catalogv1.SearchProductsRequest, len(groups))
 	for i, g := range groups {

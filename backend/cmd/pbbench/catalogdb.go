@@ -234,18 +234,10 @@ func prepareSearchSQL(ctx context.Context, o options, dbURL, which string, list 
 		return workload{}, err
 	}
 	src := &serviceSource{svc: svc, tree: tree}
-	info, err := gatherInfo(ctx, src)
+	groups, err := loadMix(ctx, src, which, "search-sql", stderr)
 	if err != nil {
 		return workload{}, err
 	}
-	groups, err := selectMix(buildMix(info), which)
-	if err != nil {
-		return workload{}, err
-	}
-	if err := resolveDeep(ctx, src, groups, "search-sql", stderr); err != nil {
-		return workload{}, err
-	}
-	fmt.Fprintf(stderr, "pbbench search-sql: mix %s: %s\n", which, mixSummary(groups))
 	sizes := make([]int, len(groups))
 	queries := make([][]pageQuery, len(groups))
 	for i, g := range groups {
