@@ -23,6 +23,7 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/partsbin/partsbin/backend/internal/auth"
+	"github.com/partsbin/partsbin/backend/internal/cart"
 	"github.com/partsbin/partsbin/backend/internal/catalog"
 	"github.com/partsbin/partsbin/backend/internal/platform/clock"
 	"github.com/partsbin/partsbin/backend/internal/platform/config"
@@ -30,6 +31,7 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/platform/kv"
 	"github.com/partsbin/partsbin/backend/internal/platform/mail"
 	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
+	"github.com/partsbin/partsbin/backend/internal/promotion"
 	"github.com/partsbin/partsbin/backend/internal/ratelimit"
 	"github.com/partsbin/partsbin/gen/partsbin/auth/v1/authv1connect"
 	"github.com/partsbin/partsbin/gen/partsbin/cart/v1/cartv1connect"
@@ -63,16 +65,18 @@ type Options struct {
 
 // App is a wired partsbin server.
 type App struct {
-	Config  config.Config
-	Log     *slog.Logger
-	Pool    *pgxpool.Pool
-	Redis   *kv.Client
-	Auth    *auth.Service
-	Catalog *catalog.Service
-	Health  *rpc.Health
-	mail    *mail.Queue
-	checker *grpchealth.StaticChecker
-	handler http.Handler
+	Config    config.Config
+	Log       *slog.Logger
+	Pool      *pgxpool.Pool
+	Redis     *kv.Client
+	Auth      *auth.Service
+	Catalog   *catalog.Service
+	Promotion *promotion.Service
+	Cart      *cart.Service
+	Health    *rpc.Health
+	mail      *mail.Queue
+	checker   *grpchealth.StaticChecker
+	handler   http.Handler
 }
 
 // New connects to Postgres and Redis and builds the server. A Redis that is
@@ -131,6 +135,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		PublicURL: cfg.PublicURL,
 	})
 	a.Catalog = catalog.NewService(pool, opts.Clock, catalog.Options{Currency: cfg.Currency, SearchCacheTTL: cfg.SearchCacheTTL, ProductCacheTTL: cfg.ProductCacheTTL})
+	a.Promotion = promotion.NewService(pool, opts.Clock, cfg.Currency)
+	a.Cart = cart.NewService(cart.Config{
+		Pool:         pool,
+		Products:     cartProducts{a.Catalog},
+		Discounts:    cartDiscounts{a.Promotion, pool},
+		Limiter:      ratelimit.New(rdb),
+		CodeAttempts: cart.DefaultCodeAttempts,
+		Clock:        opts.Clock,
+		Currency:     cfg.Currency,
+	})
 	a.Health = rpc.NewHealth(
 		rpc.ReadyCheck{Name: "postgres", Check: func(ctx context.Context) error { return pool.Ping(ctx) }},
 		rpc.ReadyCheck{Name: "redis", Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
@@ -167,9 +181,9 @@ func (a *App) routes(authn auth.Authenticator) http.Handler {
 	// Services whose issues have not landed answer `unimplemented` through
 	// their generated handlers, behind the same interceptors.
 	mux.Handle(catalogv1connect.NewCatalogServiceHandler(catalog.NewHandler(a.Catalog), opts...))
-	mux.Handle(cartv1connect.NewCartServiceHandler(cartv1connect.UnimplementedCartServiceHandler{}, opts...))
+	mux.Handle(cartv1connect.NewCartServiceHandler(cart.NewHandler(a.Cart), opts...))
 	mux.Handle(checkoutv1connect.NewCheckoutServiceHandler(checkoutv1connect.UnimplementedCheckoutServiceHandler{}, opts...))
-	mux.Handle(promotionv1connect.NewPromotionServiceHandler(promotionv1connect.UnimplementedPromotionServiceHandler{}, opts...))
+	mux.Handle(promotionv1connect.NewPromotionServiceHandler(promotion.NewHandler(a.Promotion), opts...))
 	mux.Handle(staffv1connect.NewStaffServiceHandler(staffv1connect.UnimplementedStaffServiceHandler{}, opts...))
 	mux.Handle(statsv1connect.NewStatsServiceHandler(statsv1connect.UnimplementedStatsServiceHandler{}, opts...))
 	mux.Handle(supportv1connect.NewSupportServiceHandler(supportv1connect.UnimplementedSupportServiceHandler{}, opts...))

@@ -46,3 +46,11 @@ LIMIT $4;
 
 -- name: ImageByHash
 SELECT content_type, data FROM images WHERE sha256 = $1;
+
+-- name: ProductsByIDs
+-- Products for carts and orders: drafts are left out, archived ones come
+-- back with their status so the caller can refuse them.
+SELECT p.id, p.sku, p.name, p.slug, p.price_minor, p.stock, p.status,
+       (SELECT pi.image_sha FROM product_images pi WHERE pi.product_id = p.id ORDER BY pi.position LIMIT 1)
+FROM products p
+WHERE p.id = ANY($1::uuid[]) AND p.status <> 'draft';

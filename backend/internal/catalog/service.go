@@ -305,3 +305,45 @@ func (s *Service) ImageData(ctx context.Context, sha string) (contentType string
 	}
 	return contentType, data, nil
 }
+
+// Stocked is a product as carts and orders see it.
+type Stocked struct {
+	ID         string
+	SKU        string
+	Name       string
+	Slug       string
+	PriceMinor int64
+	Stock      int
+	Status     Status
+	ImageSHA   string
+}
+
+// Stocked returns the non-draft products among ids, always fresh from the
+// database (carts need the current price and stock).
+func (s *Service) Stocked(ctx context.Context, ids []string) (map[string]Stocked, error) {
+	out := make(map[string]Stocked, len(ids))
+	err := db.Retry(ctx, func(ctx context.Context) error {
+		rows, err := s.pool.Query(ctx, qs.SQL("ProductsByIDs"), ids)
+		if err != nil {
+			return err
+		}
+		return collect(rows, func(r pgx.Rows) error {
+			var p Stocked
+			var status string
+			var img *string
+			if err := r.Scan(&p.ID, &p.SKU, &p.Name, &p.Slug, &p.PriceMinor, &p.Stock, &status, &img); err != nil {
+				return err
+			}
+			p.Status = Status(status)
+			if img != nil {
+				p.ImageSHA = *img
+			}
+			out[p.ID] = p
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load products: %w", err)
+	}
+	return out, nil
+}

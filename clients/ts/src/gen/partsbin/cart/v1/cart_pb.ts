@@ -762,8 +762,9 @@ export const CartService: GenService<{
    * ApplyDiscountCode attaches a discount code, replacing any code already
    * attached. Attempts are rate limited per account against code guessing.
    * Errors: invalid_argument (code not 3..32 characters of [A-Za-z0-9-_]),
-   * not_found (no such code), failed_precondition (code inactive, not yet
-   * valid, expired, total or per-customer redemption limit reached, or the
+   * not_found (no such code, or a code that is inactive, not yet or no
+   * longer valid, or used up: one answer for all, so codes cannot be probed),
+   * failed_precondition (the caller's own redemption limit reached, or the
    * subtotal below the code's minimum), aborted (stale expected_version),
    * resource_exhausted (too many attempts, with a
    * partsbin.common.v1.RetryInfo detail).
