@@ -3,12 +3,16 @@ package app
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/partsbin/partsbin/backend/internal/cart"
 	"github.com/partsbin/partsbin/backend/internal/catalog"
+	"github.com/partsbin/partsbin/backend/internal/checkout"
+	"github.com/partsbin/partsbin/backend/internal/platform/kv"
 	"github.com/partsbin/partsbin/backend/internal/promotion"
 )
 
@@ -53,4 +57,108 @@ func (a cartDiscounts) Evaluate(ctx context.Context, code, customerID string, su
 		return cart.Discount{}, cart.ErrCustomerLimitReached
 	}
 	return cart.Discount{}, err
+}
+
+// checkoutCarts gives checkout the cart inside the order transaction.
+type checkoutCarts struct{ cart *cart.Service }
+
+func (a checkoutCarts) LockForCheckout(ctx context.Context, tx pgx.Tx, customerID string) (checkout.CartContents, error) {
+	c, err := a.cart.LockForCheckout(ctx, tx, customerID)
+	if err != nil {
+		return checkout.CartContents{}, err
+	}
+	out := checkout.CartContents{ID: c.ID, Version: c.Version, Code: c.Code}
+	for _, l := range c.Lines {
+		out.Items = append(out.Items, checkout.Item{ProductID: l.ProductID, Quantity: l.Quantity})
+	}
+	return out, nil
+}
+
+func (a checkoutCarts) EmptyAfterOrder(ctx context.Context, tx pgx.Tx, cartID string, now time.Time) error {
+	return a.cart.EmptyAfterOrder(ctx, tx, cartID, now)
+}
+
+// checkoutStock takes stock through the catalogue's guarded updates and
+// announces the new product versions so every instance drops its cached
+// product pages.
+type checkoutStock struct {
+	rdb *kv.Client
+	log *slog.Logger
+}
+
+func toStockItems(items []checkout.Item) []catalog.StockItem {
+	out := make([]catalog.StockItem, len(items))
+	for i, it := range items {
+		out[i] = catalog.StockItem{ProductID: it.ProductID, Quantity: it.Quantity}
+	}
+	return out
+}
+
+func (a checkoutStock) Take(ctx context.Context, tx pgx.Tx, items []checkout.Item, now time.Time) ([]checkout.Line, map[string]int64, error) {
+	taken, err := catalog.TakeStock(ctx, tx, toStockItems(items), now)
+	var se *catalog.StockError
+	if errors.As(err, &se) {
+		return nil, nil, &checkout.StockError{ProductID: se.ProductID, Unavailable: se.Unavailable, Available: se.Available}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	// Lines keep the cart's order; versions go to the announcement.
+	byID := make(map[string]catalog.Taken, len(taken))
+	versions := make(map[string]int64, len(taken))
+	for _, t := range taken {
+		byID[t.ProductID] = t
+		versions[t.ProductID] = t.Version
+	}
+	lines := make([]checkout.Line, 0, len(items))
+	for _, it := range items {
+		t := byID[it.ProductID]
+		lines = append(lines, checkout.Line{ProductID: t.ProductID, SKU: t.SKU, Name: t.Name, Slug: t.Slug,
+			ImageSHA: t.ImageSHA, UnitPriceMinor: t.PriceMinor, Quantity: t.Quantity})
+	}
+	return lines, versions, nil
+}
+
+func (a checkoutStock) Release(ctx context.Context, tx pgx.Tx, items []checkout.Item, now time.Time) (map[string]int64, error) {
+	return catalog.ReleaseStock(ctx, tx, toStockItems(items), now)
+}
+
+func (a checkoutStock) Announce(ctx context.Context, versions map[string]int64) {
+	for id, v := range versions {
+		if err := catalog.PublishProductChange(context.WithoutCancel(ctx), a.rdb, id, v); err != nil {
+			a.log.WarnContext(ctx, "product change not announced; caches expire with their TTL", "product_id", id, "err", err)
+		}
+	}
+}
+
+// checkoutDiscounts applies the promotion rules inside the order
+// transaction; any reason a code does not apply is one error for checkout.
+type checkoutDiscounts struct{ promotion *promotion.Service }
+
+func (a checkoutDiscounts) Evaluate(ctx context.Context, tx pgx.Tx, code, customerID string, subtotalMinor int64, now time.Time) (checkout.Discount, error) {
+	ap, err := a.promotion.Evaluate(ctx, tx, code, customerID, subtotalMinor, now)
+	if err != nil {
+		if isCodeRefusal(err) {
+			return checkout.Discount{}, checkout.ErrCodeNoLongerValid
+		}
+		return checkout.Discount{}, err
+	}
+	return checkout.Discount{CodeID: ap.CodeID, Code: ap.Code, AmountMinor: ap.DiscountMinor}, nil
+}
+
+func (a checkoutDiscounts) Redeem(ctx context.Context, tx pgx.Tx, codeID, customerID, orderID string, amountMinor int64) error {
+	err := a.promotion.Redeem(ctx, tx, codeID, customerID, orderID, amountMinor)
+	if isCodeRefusal(err) {
+		return checkout.ErrCodeNoLongerValid
+	}
+	return err
+}
+
+func (a checkoutDiscounts) Release(ctx context.Context, tx pgx.Tx, orderID string) error {
+	return a.promotion.Release(ctx, tx, orderID)
+}
+
+func isCodeRefusal(err error) bool {
+	return errors.Is(err, promotion.ErrCodeNotValid) || errors.Is(err, promotion.ErrCustomerLimitReached) ||
+		errors.Is(err, promotion.ErrMinimumNotMet)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/auth"
 	"github.com/partsbin/partsbin/backend/internal/cart"
 	"github.com/partsbin/partsbin/backend/internal/catalog"
+	"github.com/partsbin/partsbin/backend/internal/checkout"
 	"github.com/partsbin/partsbin/backend/internal/platform/clock"
 	"github.com/partsbin/partsbin/backend/internal/platform/config"
 	"github.com/partsbin/partsbin/backend/internal/platform/db"
@@ -73,6 +74,7 @@ type App struct {
 	Catalog   *catalog.Service
 	Promotion *promotion.Service
 	Cart      *cart.Service
+	Checkout  *checkout.Service
 	Health    *rpc.Health
 	mail      *mail.Queue
 	checker   *grpchealth.StaticChecker
@@ -145,6 +147,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Clock:        opts.Clock,
 		Currency:     cfg.Currency,
 	})
+	a.Checkout = checkout.NewService(checkout.Config{
+		Pool:         pool,
+		Carts:        checkoutCarts{a.Cart},
+		Stock:        checkoutStock{rdb: rdb, log: log},
+		Discounts:    checkoutDiscounts{a.Promotion},
+		Clock:        opts.Clock,
+		Log:          log,
+		Currency:     cfg.Currency,
+		UnpaidExpiry: cfg.UnpaidOrderExpiry,
+	})
 	a.Health = rpc.NewHealth(
 		rpc.ReadyCheck{Name: "postgres", Check: func(ctx context.Context) error { return pool.Ping(ctx) }},
 		rpc.ReadyCheck{Name: "redis", Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
@@ -182,7 +194,7 @@ func (a *App) routes(authn auth.Authenticator) http.Handler {
 	// their generated handlers, behind the same interceptors.
 	mux.Handle(catalogv1connect.NewCatalogServiceHandler(catalog.NewHandler(a.Catalog), opts...))
 	mux.Handle(cartv1connect.NewCartServiceHandler(cart.NewHandler(a.Cart), opts...))
-	mux.Handle(checkoutv1connect.NewCheckoutServiceHandler(checkoutv1connect.UnimplementedCheckoutServiceHandler{}, opts...))
+	mux.Handle(checkoutv1connect.NewCheckoutServiceHandler(checkout.NewHandler(a.Checkout), opts...))
 	mux.Handle(promotionv1connect.NewPromotionServiceHandler(promotion.NewHandler(a.Promotion), opts...))
 	mux.Handle(staffv1connect.NewStaffServiceHandler(staffv1connect.UnimplementedStaffServiceHandler{}, opts...))
 	mux.Handle(statsv1connect.NewStatsServiceHandler(statsv1connect.UnimplementedStatsServiceHandler{}, opts...))

@@ -36,3 +36,8 @@ UPDATE carts SET version = version + 1, updated_at = $2 WHERE id = $1;
 
 -- name: SetCode
 UPDATE carts SET discount_code_id = $2, version = version + 1, updated_at = $3 WHERE id = $1;
+
+-- name: EmptyCart
+-- After an order: no lines, no code, a new version.
+WITH gone AS (DELETE FROM cart_items WHERE cart_id = $1)
+UPDATE carts SET discount_code_id = NULL, version = version + 1, updated_at = $2 WHERE id = $1;

@@ -54,3 +54,20 @@ SELECT p.id, p.sku, p.name, p.slug, p.price_minor, p.stock, p.status,
        (SELECT pi.image_sha FROM product_images pi WHERE pi.product_id = p.id ORDER BY pi.position LIMIT 1)
 FROM products p
 WHERE p.id = ANY($1::uuid[]) AND p.status <> 'draft';
+
+-- name: TakeStock
+-- The guarded, versioned stock update of an order: never below zero, only
+-- for products on sale, and it bumps the version so a concurrent staff
+-- edit made against the old version fails instead of overwriting it.
+UPDATE products SET stock = stock - $2, version = version + 1, updated_at = $3
+WHERE id = $1 AND status = 'active' AND stock >= $2
+RETURNING sku, name, slug, price_minor, version,
+          coalesce((SELECT pi.image_sha FROM product_images pi WHERE pi.product_id = products.id ORDER BY pi.position LIMIT 1), '');
+
+-- name: StockState
+SELECT status, stock FROM products WHERE id = $1;
+
+-- name: ReleaseStock
+UPDATE products SET stock = stock + $2, version = version + 1, updated_at = $3
+WHERE id = $1
+RETURNING version;

@@ -75,3 +75,9 @@ WHERE id = $1 AND active
 -- name: InsertRedemption
 INSERT INTO discount_redemptions (code_id, user_id, order_id, amount_minor, created_at)
 VALUES ($1, $2, $3, $4, $5);
+
+-- name: ReleaseRedemption
+-- Gives back the use of a code when its order is cancelled or expires.
+WITH r AS (DELETE FROM discount_redemptions WHERE order_id = $1 RETURNING code_id)
+UPDATE discount_codes SET redemption_count = redemption_count - 1
+WHERE id IN (SELECT code_id FROM r);

@@ -403,3 +403,13 @@ func scanCode(row pgx.Row) (DiscountCode, error) {
 	}
 	return dc, nil
 }
+
+// Release gives back the redemption of orderID (if it used a code) inside
+// the caller's transaction: a cancelled or expired order does not use up
+// the code.
+func (s *Service) Release(ctx context.Context, tx pgx.Tx, orderID string) error {
+	if _, err := tx.Exec(ctx, qs.SQL("ReleaseRedemption"), orderID); err != nil {
+		return fmt.Errorf("release redemption: %w", err)
+	}
+	return nil
+}

@@ -30,6 +30,8 @@ type Config struct {
 	// ProductCacheTTL bounds how long a product page stays cached in an
 	// instance; announced changes drop it at once (0 disables it).
 	ProductCacheTTL time.Duration
+	// UnpaidOrderExpiry is how long a card order may wait for its payment.
+	UnpaidOrderExpiry time.Duration
 
 	DatabaseURL      string
 	DBMaxConns       int32
@@ -86,6 +88,7 @@ func Default() Config {
 		Currency:            "EUR",
 		SearchCacheTTL:      15 * time.Second,
 		ProductCacheTTL:     time.Minute,
+		UnpaidOrderExpiry:   30 * time.Minute,
 		DatabaseURL:         "postgres://partsbin@127.0.0.1:54321/partsbin?sslmode=disable",
 		DBMaxConns:          int32(max(8, 4*runtime.GOMAXPROCS(0))),
 		DBConnectTimeout:    3 * time.Second,
@@ -177,6 +180,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	str("PARTSBIN_CURRENCY", &c.Currency)
 	dur("PARTSBIN_SEARCH_CACHE_TTL", &c.SearchCacheTTL)
 	dur("PARTSBIN_PRODUCT_CACHE_TTL", &c.ProductCacheTTL)
+	dur("PARTSBIN_UNPAID_ORDER_EXPIRY", &c.UnpaidOrderExpiry)
 	str("PARTSBIN_DATABASE_URL", &c.DatabaseURL)
 	integer("PARTSBIN_DB_MAX_CONNS", 32, func(n int64) { c.DBMaxConns = int32(n) })
 	dur("PARTSBIN_DB_CONNECT_TIMEOUT", &c.DBConnectTimeout)
@@ -272,6 +276,7 @@ func (c Config) Masked() []string {
 		"PARTSBIN_CURRENCY":              c.Currency,
 		"PARTSBIN_SEARCH_CACHE_TTL":      c.SearchCacheTTL.String(),
 		"PARTSBIN_PRODUCT_CACHE_TTL":     c.ProductCacheTTL.String(),
+		"PARTSBIN_UNPAID_ORDER_EXPIRY":   c.UnpaidOrderExpiry.String(),
 		"PARTSBIN_DATABASE_URL":          maskURL(c.DatabaseURL),
 		"PARTSBIN_DB_MAX_CONNS":          strconv.Itoa(int(c.DBMaxConns)),
 		"PARTSBIN_DB_CONNECT_TIMEOUT":    c.DBConnectTimeout.String(),

@@ -1,0 +1,49 @@
+-- Named queries of the checkout package.
+
+-- name: OrderByKey
+SELECT id, customer_id, request_hash FROM orders WHERE idempotency_key = $1;
+
+-- name: NextNumber
+SELECT nextval('order_number_seq');
+
+-- name: InsertOrder
+INSERT INTO orders (number, customer_id, status, payment_method, payment_status, subtotal_minor, discount_minor,
+                    shipping_minor, total_minor, currency, discount_code_id, discount_code, shipping_address,
+                    customer_note, idempotency_key, request_hash, expires_at, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
+RETURNING id;
+
+-- name: InsertLine
+INSERT INTO order_lines (order_id, position, product_id, sku, name, slug, image_sha, unit_price_minor, quantity)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
+
+-- name: OrderColumns
+SELECT id, number, customer_id, status, payment_method, payment_status, subtotal_minor, discount_minor,
+       shipping_minor, total_minor, currency, discount_code, shipping_address, customer_note, cancel_reason,
+       tracking_number, carrier, expires_at, version, created_at, updated_at, last_event_seq
+FROM orders;
+
+-- name: Lines
+SELECT product_id, sku, name, slug, image_sha, unit_price_minor, quantity
+FROM order_lines WHERE order_id = $1 ORDER BY position;
+
+-- name: Events
+SELECT sequence, order_id, created_at, actor_kind, actor_id, from_status, to_status, payment_status, note,
+       tracking_number, carrier, order_version
+FROM order_events WHERE order_id = $1 AND sequence > $2 ORDER BY sequence;
+
+-- name: AppendEvent
+-- Under the order row's lock: the next sequence, no gaps.
+WITH o AS (
+    UPDATE orders SET last_event_seq = last_event_seq + 1 WHERE id = $1 RETURNING last_event_seq, version
+)
+INSERT INTO order_events (order_id, sequence, created_at, actor_kind, actor_id, from_status, to_status,
+                          payment_status, note, tracking_number, carrier, order_version)
+SELECT $1, o.last_event_seq, $2, $3, $4, $5, $6, $7, $8, $9, $10, o.version FROM o
+RETURNING sequence;
+
+-- name: SetStatus
+UPDATE orders SET status = $2, payment_status = $3, cancel_reason = $4, version = version + 1, updated_at = $5,
+                  expires_at = CASE WHEN $2 = 'pending_payment' THEN expires_at ELSE NULL END
+WHERE id = $1
+RETURNING version;
