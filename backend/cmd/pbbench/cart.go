@@ -14,6 +14,9 @@ import (
 	"github.com/partsbin/partsbin/gen/partsbin/cart/v1/cartv1connect"
 	catalogv1 "github.com/partsbin/partsbin/gen/partsbin/catalog/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/catalog/v1/catalogv1connect"
+	checkoutv1 "github.com/partsbin/partsbin/gen/partsbin/checkout/v1"
+	"github.com/partsbin/partsbin/gen/partsbin/checkout/v1/checkoutv1connect"
+	commonv1 "github.com/partsbin/partsbin/gen/partsbin/common/v1"
 )
 
 // demoPassword is the password `partsbin seed` gives its demo customers.
@@ -41,6 +44,62 @@ customer's cart, writes, bumps its version and reprices it.`,
 	}
 }
 
+// demoCart is one logged-in demo customer's cart.
+type demoCart struct {
+	client cartv1connect.CartServiceClient
+	token  string
+}
+
+// demoCarts logs in as demo customers 1..n, empties their carts and finds
+// in-stock products to buy.
+func demoCarts(ctx context.Context, t target, n int) ([]demoCart, []string, error) {
+	cat := catalogv1connect.NewCatalogServiceClient(t.httpClient, t.baseURL, t.options...)
+	// Up to 1,000 well-stocked products, so orders do not sell them out
+	// within a run.
+	var products []string
+	req := &catalogv1.SearchProductsRequest{InStockOnly: true, PageSize: 100, OrderBy: catalogv1.ProductSortOrder_PRODUCT_SORT_ORDER_NEWEST}
+	for range 10 {
+		res, err := cat.SearchProducts(ctx, req)
+		if err != nil {
+			return nil, nil, fmt.Errorf("find products: %w", err)
+		}
+		for _, p := range res.GetProducts() {
+			if p.GetStockStatus() == catalogv1.StockStatus_STOCK_STATUS_IN_STOCK {
+				products = append(products, p.GetId())
+			}
+		}
+		if req.PageToken = res.GetNextPageToken(); req.PageToken == "" {
+			break
+		}
+	}
+	if len(products) == 0 {
+		return nil, nil, fmt.Errorf("no product in stock: seed a catalogue first (partsbin seed)")
+	}
+	auth := authv1connect.NewAuthServiceClient(t.httpClient, t.baseURL, t.options...)
+	carts := make([]demoCart, n)
+	for i := range n {
+		email := fmt.Sprintf("customer%d@partsbin.localhost", i+1)
+		lr, err := auth.Login(ctx, &authv1.LoginRequest{Email: email, Password: demoPassword})
+		if err != nil {
+			return nil, nil, fmt.Errorf("log in as %s (seeded demo customers needed): %w", email, err)
+		}
+		tok := lr.GetSession().GetToken()
+		c := cartv1connect.NewCartServiceClient(t.httpClient, t.baseURL, append(t.options, connect.WithInterceptors(bearer(tok)))...)
+		// Start from an empty cart so no line nears its limits.
+		cur, err := c.GetCart(ctx, &cartv1.GetCartRequest{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("read cart of %s: %w", email, err)
+		}
+		for _, l := range cur.GetCart().GetLines() {
+			if _, err := c.RemoveItem(ctx, &cartv1.RemoveItemRequest{ProductId: l.GetProductId()}); err != nil {
+				return nil, nil, fmt.Errorf("empty cart of %s: %w", email, err)
+			}
+		}
+		carts[i] = demoCart{client: c, token: tok}
+	}
+	return carts, products, nil
+}
+
 func prepareAddToCart(ctx context.Context, o options, customers int, stderr io.Writer) (workload, error) {
 	if customers < 1 || customers > 20 {
 		return workload{}, usageError{fmt.Sprintf("-customers must be 1 to 20, got %d", customers)}
@@ -49,42 +108,14 @@ func prepareAddToCart(ctx context.Context, o options, customers int, stderr io.W
 	if err != nil {
 		return workload{}, err
 	}
-	cat := catalogv1connect.NewCatalogServiceClient(t.httpClient, t.baseURL, t.options...)
-	res, err := cat.SearchProducts(ctx, &catalogv1.SearchProductsRequest{InStockOnly: true, PageSize: 100,
-		OrderBy: catalogv1.ProductSortOrder_PRODUCT_SORT_ORDER_NEWEST})
-	if err != nil {
-		return workload{}, fmt.Errorf("find products: %w", err)
-	}
-	var products []string
-	for _, p := range res.GetProducts() {
-		if p.GetStockStatus() == catalogv1.StockStatus_STOCK_STATUS_IN_STOCK {
-			products = append(products, p.GetId())
-		}
-	}
-	if len(products) == 0 {
-		return workload{}, fmt.Errorf("no product in stock: seed a catalogue first (partsbin seed)")
-	}
 	n := min(customers, o.concurrency)
-	auth := authv1connect.NewAuthServiceClient(t.httpClient, t.baseURL, t.options...)
+	dcs, products, err := demoCarts(ctx, t, n)
+	if err != nil {
+		return workload{}, err
+	}
 	carts := make([]cartv1connect.CartServiceClient, n)
-	for i := range n {
-		email := fmt.Sprintf("customer%d@partsbin.localhost", i+1)
-		lr, err := auth.Login(ctx, &authv1.LoginRequest{Email: email, Password: demoPassword})
-		if err != nil {
-			return workload{}, fmt.Errorf("log in as %s (seeded demo customers needed): %w", email, err)
-		}
-		carts[i] = cartv1connect.NewCartServiceClient(t.httpClient, t.baseURL,
-			append(t.options, connect.WithInterceptors(bearer(lr.GetSession().GetToken())))...)
-		// Start from an empty cart so no line nears its limits.
-		cur, err := carts[i].GetCart(ctx, &cartv1.GetCartRequest{})
-		if err != nil {
-			return workload{}, fmt.Errorf("read cart of %s: %w", email, err)
-		}
-		for _, l := range cur.GetCart().GetLines() {
-			if _, err := carts[i].RemoveItem(ctx, &cartv1.RemoveItemRequest{ProductId: l.GetProductId()}); err != nil {
-				return workload{}, fmt.Errorf("empty cart of %s: %w", email, err)
-			}
-		}
+	for i, dc := range dcs {
+		carts[i] = dc.client
 	}
 	fmt.Fprintf(stderr, "pbbench addtocart: %d customers, %d products\n", n, len(products))
 	counters := make(callCounters, o.concurrency)
@@ -104,4 +135,75 @@ func prepareAddToCart(ctx context.Context, o options, customers int, stderr io.W
 		notes = append(notes, fmt.Sprintf("addtocart: %d workers share %d carts; workers on one cart wait for its row lock", o.concurrency, n))
 	}
 	return workload{call: call, protocol: o.protocol, notes: notes}, nil
+}
+
+// checkoutScenario measures a full cash-on-delivery checkout: two items
+// added to the cart and the order placed.
+func checkoutScenario() scenario {
+	return scenario{
+		name:    "checkout",
+		summary: "a full checkout: AddItem x2 then PlaceOrder (cash on delivery), one demo customer per worker",
+		help: `Logs in as the seeded demo customers (as addtocart). Each call adds two
+in-stock products to the customer's cart and places a cash-on-delivery
+order with a fresh idempotency key: three RPCs, timed together. Orders
+take stock: run it against a bench database, not a shop you care about.`,
+		server: true,
+		flags: func(fs *flag.FlagSet) prepareFunc {
+			customers := fs.Int("customers", 20, "demo customers to log in as (at most 20 are seeded)")
+			return func(ctx context.Context, o options, stderr io.Writer) (workload, error) {
+				return prepareCheckout(ctx, o, *customers, stderr)
+			}
+		},
+	}
+}
+
+func prepareCheckout(ctx context.Context, o options, customers int, stderr io.Writer) (workload, error) {
+	if customers < 1 || customers > 20 {
+		return workload{}, usageError{fmt.Sprintf("-customers must be 1 to 20, got %d", customers)}
+	}
+	t, err := newTarget(ctx, o)
+	if err != nil {
+		return workload{}, err
+	}
+	carts, products, err := demoCarts(ctx, t, min(customers, o.concurrency))
+	if err != nil {
+		return workload{}, err
+	}
+	fmt.Fprintf(stderr, "pbbench checkout: %d customers, %d products\n", len(carts), len(products))
+	orders := make([]checkoutv1connect.CheckoutServiceClient, len(carts))
+	for i := range carts {
+		orders[i] = checkoutv1connect.NewCheckoutServiceClient(t.httpClient, t.baseURL,
+			append(t.options, connect.WithInterceptors(bearer(carts[i].token)))...)
+	}
+	addr := &commonv1.Address{Recipient: "Bench Customer", Line1: "Benchstr. 1", City: "Berlin", PostalCode: "10115", CountryCode: "DE"}
+	counters := make(callCounters, o.concurrency)
+	call := func(ctx context.Context, worker int) error {
+		i := counters.next(worker)
+		n := worker % len(carts)
+		picked := make([]string, 0, 2)
+		var err error
+		for k := range 2 {
+			p := products[(worker*7919+int(i)*2+k)%len(products)]
+			if _, err = carts[n].client.AddItem(ctx, &cartv1.AddItemRequest{ProductId: p, Quantity: 1}); err != nil {
+				break
+			}
+			picked = append(picked, p)
+		}
+		if err == nil {
+			_, err = orders[n].PlaceOrder(ctx, &checkoutv1.PlaceOrderRequest{
+				ShippingAddress: addr, PaymentMethod: checkoutv1.PaymentMethod_PAYMENT_METHOD_CASH_ON_DELIVERY,
+				IdempotencyKey: "bench-" + randomHex(12),
+			})
+		}
+		if err != nil {
+			// A failed checkout (a product sold out meanwhile) leaves its
+			// lines behind: take them out so the next call starts clean.
+			for _, p := range picked {
+				_, _ = carts[n].client.RemoveItem(context.WithoutCancel(ctx), &cartv1.RemoveItemRequest{ProductId: p})
+			}
+		}
+		return err
+	}
+	return workload{call: call, protocol: o.protocol,
+		notes: []string{"checkout: one call = AddItem, AddItem, PlaceOrder (cash on delivery); workers on one customer share its cart lock"}}, nil
 }

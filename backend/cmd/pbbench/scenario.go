@@ -83,7 +83,7 @@ func scenarios() []scenario {
 	return []scenario{
 		getMeScenario(), loginScenario(), argon2Scenario(),
 		searchScenario(), searchSQLScenario(), getProductScenario(), getProductDirectScenario(),
-		addToCartScenario(),
+		addToCartScenario(), checkoutScenario(),
 	}
 }
 
