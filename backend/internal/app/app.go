@@ -34,6 +34,7 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
 	"github.com/partsbin/partsbin/backend/internal/promotion"
 	"github.com/partsbin/partsbin/backend/internal/ratelimit"
+	authv1 "github.com/partsbin/partsbin/gen/partsbin/auth/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/auth/v1/authv1connect"
 	"github.com/partsbin/partsbin/gen/partsbin/cart/v1/cartv1connect"
 	"github.com/partsbin/partsbin/gen/partsbin/catalog/v1/catalogv1connect"
@@ -194,9 +195,12 @@ func (a *App) routes(authn auth.Authenticator) http.Handler {
 	// their generated handlers, behind the same interceptors.
 	mux.Handle(catalogv1connect.NewCatalogServiceHandler(catalog.NewHandler(a.Catalog), opts...))
 	mux.Handle(cartv1connect.NewCartServiceHandler(cart.NewHandler(a.Cart), opts...))
-	mux.Handle(checkoutv1connect.NewCheckoutServiceHandler(checkout.NewHandler(a.Checkout), opts...))
+	checkoutHandler := checkout.NewHandler(a.Checkout)
+	mux.Handle(checkoutv1connect.NewCheckoutServiceHandler(checkoutHandler, opts...))
 	mux.Handle(promotionv1connect.NewPromotionServiceHandler(promotion.NewHandler(a.Promotion), opts...))
-	mux.Handle(staffv1connect.NewStaffServiceHandler(staffv1connect.UnimplementedStaffServiceHandler{}, opts...))
+	// The back office's order RPCs come with checkout; the rest of
+	// StaffService answers unimplemented until the back-office work lands.
+	mux.Handle(staffv1connect.NewStaffServiceHandler(checkout.NewStaffOrders(checkoutHandler, a.customerProfile), opts...))
 	mux.Handle(statsv1connect.NewStatsServiceHandler(statsv1connect.UnimplementedStatsServiceHandler{}, opts...))
 	mux.Handle(supportv1connect.NewSupportServiceHandler(supportv1connect.UnimplementedSupportServiceHandler{}, opts...))
 
@@ -231,6 +235,12 @@ func (a *App) Run(ctx context.Context) {
 		defer close(done)
 		a.mail.Run(ctx, 2)
 	}()
+	expiryDone := make(chan struct{})
+	go func() {
+		defer close(expiryDone)
+		a.Checkout.RunExpiry(ctx, a.Config.OrderExpiryInterval)
+	}()
+	defer func() { <-expiryDone }()
 	cacheDone := make(chan struct{})
 	go func() {
 		defer close(cacheDone)
@@ -246,6 +256,15 @@ func (a *App) Run(ctx context.Context) {
 	case <-ctx.Done():
 	}
 	<-done
+}
+
+// customerProfile is an account as the back office shows it.
+func (a *App) customerProfile(ctx context.Context, id string) (*authv1.User, error) {
+	u, err := a.Auth.User(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return auth.UserToProto(u), nil
 }
 
 // Close releases the database pool and the Redis client.

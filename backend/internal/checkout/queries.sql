@@ -47,3 +47,24 @@ UPDATE orders SET status = $2, payment_status = $3, cancel_reason = $4, version 
                   expires_at = CASE WHEN $2 = 'pending_payment' THEN expires_at ELSE NULL END
 WHERE id = $1
 RETURNING version;
+
+-- name: DueUnpaid
+-- Several instances may run the expiry job: SKIP LOCKED hands each order
+-- to one of them.
+SELECT id FROM orders
+WHERE status = 'pending_payment' AND expires_at <= $1
+ORDER BY expires_at
+LIMIT $2
+FOR UPDATE SKIP LOCKED;
+
+-- name: SetShipping
+UPDATE orders SET tracking_number = $2, carrier = $3 WHERE id = $1;
+
+-- name: AppendEventWithShipping
+WITH o AS (
+    UPDATE orders SET last_event_seq = last_event_seq + 1 WHERE id = $1 RETURNING last_event_seq, version
+)
+INSERT INTO order_events (order_id, sequence, created_at, actor_kind, actor_id, from_status, to_status,
+                          payment_status, note, tracking_number, carrier, order_version)
+SELECT $1, o.last_event_seq, $2, $3, $4, $5, $6, $7, $8, $9, $10, o.version FROM o
+RETURNING sequence;

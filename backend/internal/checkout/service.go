@@ -242,27 +242,8 @@ func (s *Service) Cancel(ctx context.Context, actor Actor, customerID, orderID, 
 		if expectedVersion != 0 && expectedVersion != o.Version {
 			return &VersionConflictError{Entity: "order", Expected: expectedVersion, Current: o.Version}
 		}
-		if !CanTransition(o.Status, StatusCancelled, actor.Kind) {
-			return ErrIllegalTransition
-		}
-		items := make([]Item, len(o.Lines))
-		for i, l := range o.Lines {
-			items[i] = Item{ProductID: l.ProductID, Quantity: l.Quantity}
-		}
-		if versions, err = s.stock.Release(ctx, tx, items, now); err != nil {
-			return err
-		}
-		if err := s.discounts.Release(ctx, tx, o.ID); err != nil {
-			return err
-		}
-		payment := o.PaymentStatus
-		if payment == PaymentRequiresPayment {
-			payment = PaymentNotRequired
-		}
-		if _, err := tx.Exec(ctx, q.SQL("SetStatus"), o.ID, StatusCancelled, payment, reason, now); err != nil {
-			return err
-		}
-		return appendEvent(ctx, tx, o.ID, now, actor, o.Status, StatusCancelled, payment, reason)
+		versions, err = s.cancelLocked(ctx, tx, o.ID, actor, reason, now)
+		return err
 	})
 	if err != nil {
 		return Order{}, err
@@ -374,14 +355,27 @@ type listCursor struct {
 	Statuses []Status `json:"s"`
 }
 
+func decodeListCursor(token string, statuses []Status) (listCursor, error) {
+	var c listCursor
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(token) > 512 || json.Unmarshal(b, &c) != nil || len(c.ID) != 36 || fmt.Sprint(c.Statuses) != fmt.Sprint(statuses) {
+		return c, ErrBadPageToken
+	}
+	return c, nil
+}
+
+func encodeListCursor(c listCursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
 // List returns a page of customerID's orders, newest first, without events.
 func (s *Service) List(ctx context.Context, customerID string, statuses []Status, pageSize int, pageToken string) ([]Order, string, error) {
 	var cur *listCursor
 	if pageToken != "" {
-		b, err := base64.RawURLEncoding.DecodeString(pageToken)
-		var c listCursor
-		if err != nil || len(pageToken) > 512 || json.Unmarshal(b, &c) != nil || len(c.ID) != 36 || fmt.Sprint(c.Statuses) != fmt.Sprint(statuses) {
-			return nil, "", ErrBadPageToken
+		c, err := decodeListCursor(pageToken, statuses)
+		if err != nil {
+			return nil, "", err
 		}
 		cur = &c
 	}
@@ -419,8 +413,7 @@ func (s *Service) List(ctx context.Context, customerID string, statuses []Status
 	if len(orders) > pageSize {
 		orders = orders[:pageSize]
 		last := orders[len(orders)-1]
-		b, _ := json.Marshal(listCursor{Created: last.CreatedAt.UnixMicro(), ID: last.ID, Statuses: statuses})
-		next = base64.RawURLEncoding.EncodeToString(b)
+		next = encodeListCursor(listCursor{Created: last.CreatedAt.UnixMicro(), ID: last.ID, Statuses: statuses})
 	}
 	return orders, next, nil
 }

@@ -108,6 +108,8 @@ func Start(t testing.TB, opts ...Option) *Server {
 	// the cache has a test of its own.
 	cfg.SearchCacheTTL = 0
 	cfg.ProductCacheTTL = 0
+	// Tests run the expiry job themselves (ExpireDue) with their clock.
+	cfg.OrderExpiryInterval = 0
 	cfg.Argon2MaxConcurrent = 4
 	// Tests pose as many clients through X-Forwarded-For from loopback.
 	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}

@@ -32,6 +32,9 @@ type Config struct {
 	ProductCacheTTL time.Duration
 	// UnpaidOrderExpiry is how long a card order may wait for its payment.
 	UnpaidOrderExpiry time.Duration
+	// OrderExpiryInterval is how often an instance looks for unpaid orders
+	// to expire (0 disables the job on this instance).
+	OrderExpiryInterval time.Duration
 
 	DatabaseURL      string
 	DBMaxConns       int32
@@ -89,6 +92,7 @@ func Default() Config {
 		SearchCacheTTL:      15 * time.Second,
 		ProductCacheTTL:     time.Minute,
 		UnpaidOrderExpiry:   30 * time.Minute,
+		OrderExpiryInterval: 30 * time.Second,
 		DatabaseURL:         "postgres://partsbin@127.0.0.1:54321/partsbin?sslmode=disable",
 		DBMaxConns:          int32(max(8, 4*runtime.GOMAXPROCS(0))),
 		DBConnectTimeout:    3 * time.Second,
@@ -181,6 +185,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	dur("PARTSBIN_SEARCH_CACHE_TTL", &c.SearchCacheTTL)
 	dur("PARTSBIN_PRODUCT_CACHE_TTL", &c.ProductCacheTTL)
 	dur("PARTSBIN_UNPAID_ORDER_EXPIRY", &c.UnpaidOrderExpiry)
+	dur("PARTSBIN_ORDER_EXPIRY_INTERVAL", &c.OrderExpiryInterval)
 	str("PARTSBIN_DATABASE_URL", &c.DatabaseURL)
 	integer("PARTSBIN_DB_MAX_CONNS", 32, func(n int64) { c.DBMaxConns = int32(n) })
 	dur("PARTSBIN_DB_CONNECT_TIMEOUT", &c.DBConnectTimeout)
@@ -277,6 +282,7 @@ func (c Config) Masked() []string {
 		"PARTSBIN_SEARCH_CACHE_TTL":      c.SearchCacheTTL.String(),
 		"PARTSBIN_PRODUCT_CACHE_TTL":     c.ProductCacheTTL.String(),
 		"PARTSBIN_UNPAID_ORDER_EXPIRY":   c.UnpaidOrderExpiry.String(),
+		"PARTSBIN_ORDER_EXPIRY_INTERVAL": c.OrderExpiryInterval.String(),
 		"PARTSBIN_DATABASE_URL":          maskURL(c.DatabaseURL),
 		"PARTSBIN_DB_MAX_CONNS":          strconv.Itoa(int(c.DBMaxConns)),
 		"PARTSBIN_DB_CONNECT_TIMEOUT":    c.DBConnectTimeout.String(),
