@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"time"
 
 	"connectrpc.com/connect"
 	connectcors "connectrpc.com/cors"
@@ -148,6 +149,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Clock:        opts.Clock,
 		Currency:     cfg.Currency,
 	})
+	a.Catalog.EnableReviews(catalog.Reviewing{
+		Limiter: ratelimit.New(rdb), Rule: ratelimit.Rule{Name: "reviews", Limit: 10, Window: time.Hour},
+		Redis: rdb, Log: log, Purchases: reviewPurchases{a},
+	})
 	a.Checkout = checkout.NewService(checkout.Config{
 		Pool:         pool,
 		Carts:        checkoutCarts{a.Cart},
@@ -256,6 +261,15 @@ func (a *App) Run(ctx context.Context) {
 	case <-ctx.Done():
 	}
 	<-done
+}
+
+// reviewPurchases lets the catalogue ask checkout whether a customer
+// received a product; it resolves a.Checkout late, as checkout is built
+// after the catalogue.
+type reviewPurchases struct{ a *App }
+
+func (r reviewPurchases) HasReceived(ctx context.Context, customerID, productID string) (bool, error) {
+	return r.a.Checkout.HasReceived(ctx, customerID, productID)
 }
 
 // customerProfile is an account as the back office shows it.

@@ -7,23 +7,22 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/partsbin/partsbin/backend/internal/auth"
 	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
 	catalogv1 "github.com/partsbin/partsbin/gen/partsbin/catalog/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/catalog/v1/catalogv1connect"
 	commonv1 "github.com/partsbin/partsbin/gen/partsbin/common/v1"
 )
 
-// Handler serves partsbin.catalog.v1.CatalogService. SubmitReview comes
-// with the buying work (it needs delivered orders) and answers
-// unimplemented until then.
+// Handler serves partsbin.catalog.v1.CatalogService.
 type Handler struct {
-	catalogv1connect.UnimplementedCatalogServiceHandler
 	svc *Service
 }
 
@@ -272,8 +271,41 @@ func (h *Handler) ListReviews(ctx context.Context, req *catalogv1.ListReviewsReq
 	return out, nil
 }
 
+// SubmitReview implements CatalogService.SubmitReview.
+func (h *Handler) SubmitReview(ctx context.Context, req *catalogv1.SubmitReviewRequest) (*catalogv1.SubmitReviewResponse, error) {
+	c, ok := auth.CallerFrom(ctx)
+	if !ok {
+		return nil, connect.NewError(connect.CodeUnauthenticated, auth.ErrUnauthenticated)
+	}
+	var v rpc.Violations
+	if _, err := uuid.Parse(req.GetProductId()); err != nil {
+		v.Add("product_id", "must be a UUID")
+	}
+	if r := req.GetRating(); r < 1 || r > 5 {
+		v.Add("rating", "must be 1 to 5 stars")
+	}
+	title, text := strings.TrimSpace(req.GetTitle()), strings.TrimSpace(req.GetText())
+	rpc.CheckText(&v, "title", title, 1, 120, false)
+	rpc.CheckText(&v, "text", text, 1, 4000, true)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	rv, err := h.svc.SubmitReview(ctx, c.UserID, req.GetProductId(), int(req.GetRating()), title, text)
+	if err != nil {
+		return nil, toConnect(err)
+	}
+	return &catalogv1.SubmitReviewResponse{Review: &catalogv1.Review{Id: rv.ID, ProductId: rv.ProductID, AuthorName: rv.AuthorName,
+		Rating: int32(rv.Rating), Title: rv.Title, Text: rv.Body, CreateTime: timestamppb.New(rv.CreatedAt)}}, nil
+}
+
 func toConnect(err error) error {
 	switch {
+	case errors.Is(err, ErrNotReceived):
+		return connect.NewError(connect.CodeFailedPrecondition, err)
+	case errors.Is(err, ErrAlreadyReviewed):
+		return connect.NewError(connect.CodeAlreadyExists, err)
+	case errors.Is(err, ErrTooManyReviews):
+		return rpc.RateLimited("reviews", time.Minute)
 	case errors.Is(err, ErrNotFound):
 		return connect.NewError(connect.CodeNotFound, errors.New("product not found"))
 	case errors.Is(err, ErrCategoryNotFound):

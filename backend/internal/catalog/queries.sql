@@ -71,3 +71,22 @@ SELECT status, stock FROM products WHERE id = $1;
 UPDATE products SET stock = stock + $2, version = version + 1, updated_at = $3
 WHERE id = $1
 RETURNING version;
+
+-- name: LockProductForReview
+SELECT status FROM products WHERE id = $1 FOR UPDATE;
+
+-- name: InsertReview
+INSERT INTO reviews (product_id, user_id, rating, title, body, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id;
+
+-- name: RefreshRating
+-- Recomputed from the reviews under the product's row lock, so concurrent
+-- reviews of one product cannot lose each other.
+UPDATE products p SET rating_avg = r.avg, rating_count = r.n, version = p.version + 1, updated_at = $2
+FROM (SELECT coalesce(round(avg(rating), 2), 0) AS avg, count(*) AS n FROM reviews WHERE product_id = $1) r
+WHERE p.id = $1
+RETURNING p.version;
+
+-- name: ReviewAuthor
+SELECT full_name FROM users WHERE id = $1;

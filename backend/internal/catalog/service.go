@@ -26,11 +26,13 @@ var qs = db.MustParseQueries("catalog/queries.sql", queriesSQL)
 
 // Service reads the catalogue.
 type Service struct {
-	pool     *pgxpool.Pool
-	trees    *Trees
-	searcher *Searcher
-	products *productCache
-	currency string
+	pool      *pgxpool.Pool
+	trees     *Trees
+	searcher  *Searcher
+	products  *productCache
+	currency  string
+	reviewing *Reviewing
+	clock     clock.Clock
 }
 
 // Options tune the catalogue's caches.
@@ -51,6 +53,7 @@ func NewService(pool *pgxpool.Pool, clk clock.Clock, o Options) *Service {
 		searcher: NewSearcher(pool).WithAggregateCache(clk, o.SearchCacheTTL),
 		products: newProductCache(clk, o.ProductCacheTTL, 20000),
 		currency: o.Currency,
+		clock:    clk,
 	}
 }
 

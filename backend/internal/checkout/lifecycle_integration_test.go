@@ -3,6 +3,7 @@ package checkout_test
 import (
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,8 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/seed"
 	cartv1 "github.com/partsbin/partsbin/gen/partsbin/cart/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/cart/v1/cartv1connect"
+	catalogv1 "github.com/partsbin/partsbin/gen/partsbin/catalog/v1"
+	"github.com/partsbin/partsbin/gen/partsbin/catalog/v1/catalogv1connect"
 	checkoutv1 "github.com/partsbin/partsbin/gen/partsbin/checkout/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/checkout/v1/checkoutv1connect"
 	commonv1 "github.com/partsbin/partsbin/gen/partsbin/common/v1"
@@ -152,5 +155,63 @@ func TestStaffMovesOrdersAlong(t *testing.T) {
 		ListOrders(ctx, &staffv1.ListOrdersRequest{})
 	if got := apptest.CodeOf(t, err); got != connect.CodePermissionDenied {
 		t.Errorf("customer calls staff ListOrders: %v, want permission_denied", got)
+	}
+}
+
+func TestSubmitReview_OnlyForDeliveredProductsOncePerCustomer(t *testing.T) {
+	t.Parallel()
+	s, pid, _ := lifecycleShop(t)
+	ctx := context.Background()
+	acct := s.CreateUser(t, auth.RoleCustomer)
+	staff := s.CreateUser(t, auth.RoleStaff)
+	cat := apptest.NewClient(s, apptest.Protocols[0], catalogv1connect.NewCatalogServiceClient, apptest.WithToken(acct.Token))
+	review := &catalogv1.SubmitReviewRequest{ProductId: pid, Rating: 4, Title: "Solid", Text: "Does what it says."}
+
+	o := placeOrder(t, s, acct.Token, pid, checkoutv1.PaymentMethod_PAYMENT_METHOD_CASH_ON_DELIVERY)
+	_, err := cat.SubmitReview(ctx, review)
+	if got := apptest.CodeOf(t, err); got != connect.CodeFailedPrecondition {
+		t.Fatalf("review before delivery: %v, want failed_precondition", got)
+	}
+	sc := apptest.NewClient(s, apptest.Protocols[0], staffv1connect.NewStaffServiceClient, apptest.WithToken(staff.Token))
+	shipped, err := sc.UpdateOrderStatus(ctx, &staffv1.UpdateOrderStatusRequest{OrderId: o.GetId(), Status: checkoutv1.OrderStatus_ORDER_STATUS_SHIPPED,
+		ExpectedVersion: o.GetVersion(), TrackingNumber: "TRACK-1", Carrier: "DHL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.UpdateOrderStatus(ctx, &staffv1.UpdateOrderStatusRequest{OrderId: o.GetId(), Status: checkoutv1.OrderStatus_ORDER_STATUS_DELIVERED,
+		ExpectedVersion: shipped.GetOrder().GetVersion()}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := cat.GetProduct(ctx, &catalogv1.GetProductRequest{Lookup: &catalogv1.GetProductRequest_Id{Id: pid}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cat.SubmitReview(ctx, review)
+	if err != nil {
+		t.Fatalf("review after delivery: %v", err)
+	}
+	if res.GetReview().GetRating() != 4 || res.GetReview().GetAuthorName() == "" {
+		t.Errorf("review = %v", res.GetReview())
+	}
+	after, _ := cat.GetProduct(ctx, &catalogv1.GetProductRequest{Lookup: &catalogv1.GetProductRequest_Id{Id: pid}})
+	if after.GetProduct().GetRatingCount() != before.GetProduct().GetRatingCount()+1 || after.GetProduct().GetVersion() <= before.GetProduct().GetVersion() {
+		t.Errorf("rating count %d -> %d, version %d -> %d: want one more review and a new version",
+			before.GetProduct().GetRatingCount(), after.GetProduct().GetRatingCount(), before.GetProduct().GetVersion(), after.GetProduct().GetVersion())
+	}
+	_, err = cat.SubmitReview(ctx, review)
+	if got := apptest.CodeOf(t, err); got != connect.CodeAlreadyExists {
+		t.Errorf("second review: %v, want already_exists", got)
+	}
+	for name, bad := range map[string]*catalogv1.SubmitReviewRequest{
+		"rating 0":  {ProductId: pid, Rating: 0, Title: "x", Text: "y"},
+		"rating 6":  {ProductId: pid, Rating: 6, Title: "x", Text: "y"},
+		"no title":  {ProductId: pid, Rating: 3, Title: "  ", Text: "y"},
+		"long text": {ProductId: pid, Rating: 3, Title: "x", Text: strings.Repeat("z", 4001)},
+		"bad id":    {ProductId: "nope", Rating: 3, Title: "x", Text: "y"},
+	} {
+		_, err := cat.SubmitReview(ctx, bad)
+		if got := apptest.CodeOf(t, err); got != connect.CodeInvalidArgument {
+			t.Errorf("%s: %v, want invalid_argument", name, got)
+		}
 	}
 }

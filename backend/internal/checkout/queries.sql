@@ -13,6 +13,10 @@ INSERT INTO orders (number, customer_id, status, payment_method, payment_status,
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)
 RETURNING id;
 
+-- name: SetOrderCode
+-- Run after the code's redemption locked its row (see PlaceOrder).
+UPDATE orders SET discount_code_id = $2 WHERE id = $1;
+
 -- name: InsertLine
 INSERT INTO order_lines (order_id, position, product_id, sku, name, slug, image_sha, unit_price_minor, quantity)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
@@ -68,3 +72,9 @@ INSERT INTO order_events (order_id, sequence, created_at, actor_kind, actor_id, 
                           payment_status, note, tracking_number, carrier, order_version)
 SELECT $1, o.last_event_seq, $2, $3, $4, $5, $6, $7, $8, $9, $10, o.version FROM o
 RETURNING sequence;
+
+-- name: HasReceived
+SELECT EXISTS (
+    SELECT 1 FROM orders o JOIN order_lines l ON l.order_id = o.id
+    WHERE o.customer_id = $1 AND l.product_id = $2 AND o.status = 'delivered'
+);

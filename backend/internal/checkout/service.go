@@ -186,12 +186,11 @@ func (s *Service) PlaceOrder(ctx context.Context, customerID string, r PlaceRequ
 		}
 		number := fmt.Sprintf("PB-%d-%06d", now.Year(), seq)
 		addr, _ := json.Marshal(r.Address)
-		var codeID any
-		if disc.CodeID != "" {
-			codeID = disc.CodeID
-		}
+		// The order references its code only after Redeem has locked the
+		// code's row: the foreign key's KEY SHARE lock taken first would
+		// deadlock against a concurrent order's FOR UPDATE in Redeem.
 		if err := tx.QueryRow(ctx, q.SQL("InsertOrder"), number, customerID, status, r.Method, payment, subtotal,
-			disc.AmountMinor, shipping, subtotal-disc.AmountMinor+shipping, s.currency, codeID, disc.Code, addr,
+			disc.AmountMinor, shipping, subtotal-disc.AmountMinor+shipping, s.currency, nil, disc.Code, addr,
 			r.Note, r.IdempotencyKey, hash, expires, now).Scan(&orderID); err != nil {
 			if db.IsCode(err, db.CodeUniqueViolation) && db.ConstraintName(err) == "orders_idempotency_key" {
 				// Another customer's order holds the key.
@@ -207,6 +206,9 @@ func (s *Service) PlaceOrder(ctx context.Context, customerID string, r PlaceRequ
 		}
 		if disc.CodeID != "" {
 			if err := s.discounts.Redeem(ctx, tx, disc.CodeID, customerID, orderID, disc.AmountMinor); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, q.SQL("SetOrderCode"), orderID, disc.CodeID); err != nil {
 				return err
 			}
 		}
@@ -428,4 +430,14 @@ func loadLines(ctx context.Context, qr db.Querier, orderID string) ([]Line, erro
 		err := r.Scan(&l.ProductID, &l.SKU, &l.Name, &l.Slug, &l.ImageSHA, &l.UnitPriceMinor, &l.Quantity)
 		return l, err
 	})
+}
+
+// HasReceived reports whether customerID has a delivered order containing
+// productID (reviews are for products the reviewer received).
+func (s *Service) HasReceived(ctx context.Context, customerID, productID string) (bool, error) {
+	var ok bool
+	err := db.Retry(ctx, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, q.SQL("HasReceived"), customerID, productID).Scan(&ok)
+	})
+	return ok, err
 }
