@@ -32,6 +32,7 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/platform/db"
 	"github.com/partsbin/partsbin/backend/internal/platform/kv"
 	"github.com/partsbin/partsbin/backend/internal/platform/mail"
+	"github.com/partsbin/partsbin/backend/internal/platform/pubsub"
 	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
 	"github.com/partsbin/partsbin/backend/internal/promotion"
 	"github.com/partsbin/partsbin/backend/internal/ratelimit"
@@ -81,6 +82,8 @@ type App struct {
 	mail      *mail.Queue
 	checker   *grpchealth.StaticChecker
 	handler   http.Handler
+	// orderEvents wakes order watchers on this instance.
+	orderEvents *pubsub.Hub
 }
 
 // New connects to Postgres and Redis and builds the server. A Redis that is
@@ -153,6 +156,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Limiter: ratelimit.New(rdb), Rule: ratelimit.Rule{Name: "reviews", Limit: 10, Window: time.Hour},
 		Redis: rdb, Log: log, Purchases: reviewPurchases{a},
 	})
+	a.orderEvents = pubsub.NewHub(rdb, "checkout:order-events", log)
 	a.Checkout = checkout.NewService(checkout.Config{
 		Pool:         pool,
 		Carts:        checkoutCarts{a.Cart},
@@ -162,6 +166,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Log:          log,
 		Currency:     cfg.Currency,
 		UnpaidExpiry: cfg.UnpaidOrderExpiry,
+		Events:       a.orderEvents,
 	})
 	a.Health = rpc.NewHealth(
 		rpc.ReadyCheck{Name: "postgres", Check: func(ctx context.Context) error { return pool.Ping(ctx) }},
@@ -201,6 +206,10 @@ func (a *App) routes(authn auth.Authenticator) http.Handler {
 	mux.Handle(catalogv1connect.NewCatalogServiceHandler(catalog.NewHandler(a.Catalog), opts...))
 	mux.Handle(cartv1connect.NewCartServiceHandler(cart.NewHandler(a.Cart), opts...))
 	checkoutHandler := checkout.NewHandler(a.Checkout)
+	checkoutHandler.EnableWatch(checkout.WatchOptions{
+		Heartbeat: a.Config.StreamHeartbeat, Poll: 5 * time.Second, MaxPerUser: a.Config.MaxStreamsPerUser,
+		Stop: a.Health.Draining(),
+	})
 	mux.Handle(checkoutv1connect.NewCheckoutServiceHandler(checkoutHandler, opts...))
 	mux.Handle(promotionv1connect.NewPromotionServiceHandler(promotion.NewHandler(a.Promotion), opts...))
 	// The back office's order RPCs come with checkout; the rest of
@@ -240,6 +249,12 @@ func (a *App) Run(ctx context.Context) {
 		defer close(done)
 		a.mail.Run(ctx, 2)
 	}()
+	hubDone := make(chan struct{})
+	go func() {
+		defer close(hubDone)
+		a.orderEvents.Run(ctx)
+	}()
+	defer func() { <-hubDone }()
 	expiryDone := make(chan struct{})
 	go func() {
 		defer close(expiryDone)

@@ -168,6 +168,7 @@ func TestPlaceOrder_CashOnDeliverySnapshotsAndEmptiesCart(t *testing.T) {
 			b := pick(t, s, 10, 1999, append(used, a.id)...)
 			used = append(used, a.id, b.id)
 			add(t, cc, a.id, 2)
+			s.Clock.Advance(time.Second) // the cart keeps lines in the order they were added
 			before := add(t, cc, b.id, 1)
 			placedAt := s.Clock.Now()
 
@@ -565,6 +566,63 @@ func TestPlaceOrder_LastCodeUseGoesToOneOrder(t *testing.T) {
 	}
 }
 
+// TestPlaceOrder_PopularCodeServesEveryone races orders that share an
+// unlimited code: each must succeed and count one use. (Orders that took
+// the code row's key-share lock before Redeem's FOR UPDATE deadlocked each
+// other here.)
+func TestPlaceOrder_PopularCodeServesEveryone(t *testing.T) {
+	t.Parallel()
+	s := shop(t)
+	proto := apptest.Protocols[0]
+	newCode(t, s, "EVERYONE", promotion.Rules{Kind: promotion.KindPercent, Percent: 5, Active: true})
+	const racers = 16
+	clients := make([]checkoutv1connect.CheckoutServiceClient, racers)
+	var used []string
+	for i := range clients {
+		acct := s.CreateUser(t, auth.RoleCustomer)
+		cc := cartClient(s, proto, acct.Token)
+		p := pick(t, s, 5, 4000, used...)
+		used = append(used, p.id)
+		add(t, cc, p.id, 1)
+		if _, err := cc.ApplyDiscountCode(ctx, &cartv1.ApplyDiscountCodeRequest{Code: "EVERYONE"}); err != nil {
+			t.Fatalf("apply code: %v", err)
+		}
+		clients[i] = checkoutClient(s, proto, acct.Token)
+	}
+	orders := make([]*checkoutv1.Order, racers)
+	errs := make([]error, racers)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res, err := c.PlaceOrder(ctx, cod(newKey()))
+			orders[i], errs[i] = res.GetOrder(), err
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("racer %d: %v", i, err)
+		} else if orders[i].GetDiscount().GetAmountMinor() != 200 || orders[i].GetDiscountCode() != "EVERYONE" {
+			t.Errorf("racer %d: discount %d code %q, want 200 EVERYONE", i, orders[i].GetDiscount().GetAmountMinor(), orders[i].GetDiscountCode())
+		}
+	}
+	if n := redemptions(t, s, "EVERYONE"); n != racers {
+		t.Errorf("redemption_count %d, want %d", n, racers)
+	}
+	var linked int
+	if err := s.Conn(t).QueryRow(ctx, `SELECT count(*) FROM orders o JOIN discount_codes dc ON dc.id = o.discount_code_id WHERE dc.code = 'EVERYONE'`).Scan(&linked); err != nil {
+		t.Fatal(err)
+	}
+	if linked != racers {
+		t.Errorf("%d orders reference the code, want %d", linked, racers)
+	}
+}
+
 func TestCheckout_OtherCustomersOrdersAreNotFound(t *testing.T) {
 	t.Parallel()
 	s := shop(t)
@@ -889,20 +947,27 @@ func TestPlaceOrder_BadInputChangesNothing(t *testing.T) {
 		{"lower-case country", with(func(r *checkoutv1.PlaceOrderRequest) { r.ShippingAddress.CountryCode = "de" }), []connect.Code{connect.CodeInvalidArgument}},
 		{"3-letter country", with(func(r *checkoutv1.PlaceOrderRequest) { r.ShippingAddress.CountryCode = "DEU" }), []connect.Code{connect.CodeInvalidArgument}},
 		{"no country", with(func(r *checkoutv1.PlaceOrderRequest) { r.ShippingAddress.CountryCode = "" }), []connect.Code{connect.CodeInvalidArgument}},
-		{"unspecified payment", with(func(r *checkoutv1.PlaceOrderRequest) { r.PaymentMethod = checkoutv1.PaymentMethod_PAYMENT_METHOD_UNSPECIFIED }), []connect.Code{connect.CodeInvalidArgument}},
+		{"unspecified payment", with(func(r *checkoutv1.PlaceOrderRequest) {
+			r.PaymentMethod = checkoutv1.PaymentMethod_PAYMENT_METHOD_UNSPECIFIED
+		}), []connect.Code{connect.CodeInvalidArgument}},
 		{"unknown payment", with(func(r *checkoutv1.PlaceOrderRequest) { r.PaymentMethod = 42 }), []connect.Code{connect.CodeInvalidArgument}},
 		{"long note", with(func(r *checkoutv1.PlaceOrderRequest) { r.CustomerNote = strings.Repeat("n", 501) }), []connect.Code{connect.CodeInvalidArgument}},
 		{"negative cart version", with(func(r *checkoutv1.PlaceOrderRequest) { r.ExpectedCartVersion = -1 }), []connect.Code{connect.CodeInvalidArgument}},
 		{"total in another currency", with(func(r *checkoutv1.PlaceOrderRequest) {
 			r.ExpectedCartTotal = &commonv1.Money{AmountMinor: before.GetTotal().GetAmountMinor(), Currency: "USD"}
 		}), []connect.Code{connect.CodeInvalidArgument}},
-		{"negative total", with(func(r *checkoutv1.PlaceOrderRequest) { r.ExpectedCartTotal = &commonv1.Money{AmountMinor: -1, Currency: "EUR"} }), []connect.Code{connect.CodeInvalidArgument}},
+		{"negative total", with(func(r *checkoutv1.PlaceOrderRequest) {
+			r.ExpectedCartTotal = &commonv1.Money{AmountMinor: -1, Currency: "EUR"}
+		}), []connect.Code{connect.CodeInvalidArgument}},
 		{"stale cart version", with(func(r *checkoutv1.PlaceOrderRequest) { r.ExpectedCartVersion = before.GetVersion() - 1 }), []connect.Code{connect.CodeAborted}},
 		{"future cart version", with(func(r *checkoutv1.PlaceOrderRequest) { r.ExpectedCartVersion = before.GetVersion() + 1 }), []connect.Code{connect.CodeAborted}},
 	}
 	for _, tc := range cases {
-		_, err := co.PlaceOrder(ctx, tc.req)
-		got := apptest.CodeOf(t, err)
+		res, err := co.PlaceOrder(ctx, tc.req)
+		if err == nil {
+			t.Fatalf("%s: placed order %v, want %v", tc.name, res.GetOrder(), tc.want)
+		}
+		got := connect.CodeOf(err)
 		ok := false
 		for _, w := range tc.want {
 			ok = ok || got == w

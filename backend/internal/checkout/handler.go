@@ -18,11 +18,12 @@ import (
 )
 
 // Handler serves partsbin.checkout.v1.CheckoutService. Card payments
-// (PayOrder) and order tracking (WatchOrder) answer unimplemented until
-// they land.
+// (PayOrder) answer unimplemented until they land.
 type Handler struct {
 	checkoutv1connect.UnimplementedCheckoutServiceHandler
-	svc *Service
+	svc   *Service
+	watch *WatchOptions
+	caps  streamCaps
 }
 
 var _ checkoutv1connect.CheckoutServiceHandler = (*Handler)(nil)
@@ -59,7 +60,10 @@ func (h *Handler) PlaceOrder(ctx context.Context, req *checkoutv1.PlaceOrderRequ
 	if !keyRE.MatchString(key) {
 		v.Add("idempotency_key", "must be 16 to 128 characters of letters, digits, - and _ (or send an Idempotency-Key header)")
 	}
-	rpc.CheckAddress(&v, "shipping_address", req.GetShippingAddress())
+	// Validate the address as it will be stored: a field of blanks is
+	// missing, not one character long.
+	a := trimAddress(req.GetShippingAddress())
+	rpc.CheckAddress(&v, "shipping_address", a)
 	r := PlaceRequest{IdempotencyKey: key, ExpectedCartVersion: req.GetExpectedCartVersion()}
 	switch req.GetPaymentMethod() {
 	case checkoutv1.PaymentMethod_PAYMENT_METHOD_CASH_ON_DELIVERY:
@@ -84,15 +88,24 @@ func (h *Handler) PlaceOrder(ctx context.Context, req *checkoutv1.PlaceOrderRequ
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	a := req.GetShippingAddress()
-	r.Address = Address{Recipient: strings.TrimSpace(a.GetRecipient()), Line1: strings.TrimSpace(a.GetLine1()),
-		Line2: strings.TrimSpace(a.GetLine2()), City: strings.TrimSpace(a.GetCity()), Region: strings.TrimSpace(a.GetRegion()),
-		PostalCode: strings.TrimSpace(a.GetPostalCode()), CountryCode: a.GetCountryCode(), Phone: strings.TrimSpace(a.GetPhone())}
+	r.Address = Address{Recipient: a.GetRecipient(), Line1: a.GetLine1(), Line2: a.GetLine2(), City: a.GetCity(),
+		Region: a.GetRegion(), PostalCode: a.GetPostalCode(), CountryCode: a.GetCountryCode(), Phone: a.GetPhone()}
 	o, err := h.svc.PlaceOrder(ctx, c.UserID, r)
 	if err != nil {
 		return nil, toConnect(err)
 	}
 	return &checkoutv1.PlaceOrderResponse{Order: h.orderToProto(o)}, nil
+}
+
+// trimAddress returns a with surrounding blanks removed from its free-text
+// fields; nil stays nil.
+func trimAddress(a *commonv1.Address) *commonv1.Address {
+	if a == nil {
+		return nil
+	}
+	return &commonv1.Address{Recipient: strings.TrimSpace(a.GetRecipient()), Line1: strings.TrimSpace(a.GetLine1()),
+		Line2: strings.TrimSpace(a.GetLine2()), City: strings.TrimSpace(a.GetCity()), Region: strings.TrimSpace(a.GetRegion()),
+		PostalCode: strings.TrimSpace(a.GetPostalCode()), CountryCode: a.GetCountryCode(), Phone: strings.TrimSpace(a.GetPhone())}
 }
 
 // GetOrder implements CheckoutService.GetOrder.
@@ -187,6 +200,8 @@ func toConnect(err error) error {
 		return rpc.VersionConflict(vc.Entity, vc.Expected, vc.Current)
 	case errors.Is(err, ErrNotFound):
 		return connect.NewError(connect.CodeNotFound, ErrNotFound)
+	case errors.Is(err, ErrBadPageToken):
+		return rpc.InvalidField("page_token", "%s", ErrBadPageToken.Error())
 	case errors.Is(err, ErrKeyReused):
 		return rpc.InvalidField("idempotency_key", "%s", ErrKeyReused.Error())
 	case errors.Is(err, ErrEmptyCart), errors.Is(err, ErrIllegalTransition), errors.Is(err, ErrCodeNoLongerValid), errors.Is(err, ErrTotalChanged):
@@ -261,12 +276,16 @@ func (h *Handler) orderToProto(o Order) *checkoutv1.Order {
 		out.Lines = append(out.Lines, ol)
 	}
 	for _, e := range o.Events {
-		out.Events = append(out.Events, &checkoutv1.OrderEvent{
-			Sequence: e.Sequence, OrderId: e.OrderID, CreateTime: timestamppb.New(e.CreatedAt),
-			Actor:      &checkoutv1.Actor{Kind: actorNames[e.Actor.Kind], UserId: e.Actor.UserID},
-			FromStatus: statusNames[e.From], ToStatus: statusNames[e.To], PaymentStatus: paymentNames[e.PaymentStatus],
-			Note: e.Note, TrackingNumber: e.TrackingNumber, Carrier: e.Carrier, OrderVersion: e.OrderVersion,
-		})
+		out.Events = append(out.Events, h.eventToProto(e))
 	}
 	return out
+}
+
+func (h *Handler) eventToProto(e Event) *checkoutv1.OrderEvent {
+	return &checkoutv1.OrderEvent{
+		Sequence: e.Sequence, OrderId: e.OrderID, CreateTime: timestamppb.New(e.CreatedAt),
+		Actor:      &checkoutv1.Actor{Kind: actorNames[e.Actor.Kind], UserId: e.Actor.UserID},
+		FromStatus: statusNames[e.From], ToStatus: statusNames[e.To], PaymentStatus: paymentNames[e.PaymentStatus],
+		Note: e.Note, TrackingNumber: e.TrackingNumber, Carrier: e.Carrier, OrderVersion: e.OrderVersion,
+	}
 }

@@ -18,6 +18,7 @@ func (s *Service) ExpireDue(ctx context.Context, batch int) (int, error) {
 	var (
 		expired  int
 		versions = map[string]int64{}
+		ids      []string
 	)
 	err := db.InTx(ctx, s.pool, db.TxOptions{}, func(tx pgx.Tx) error {
 		expired = 0
@@ -26,7 +27,7 @@ func (s *Service) ExpireDue(ctx context.Context, batch int) (int, error) {
 		if err != nil {
 			return err
 		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
 			return err
 		}
@@ -46,6 +47,9 @@ func (s *Service) ExpireDue(ctx context.Context, batch int) (int, error) {
 		return 0, err
 	}
 	s.stock.Announce(ctx, versions)
+	for _, id := range ids {
+		s.notify(ctx, id)
+	}
 	return expired, nil
 }
 
@@ -166,5 +170,6 @@ func (s *Service) UpdateStatus(ctx context.Context, actor Actor, orderID string,
 		return Order{}, err
 	}
 	s.stock.Announce(ctx, versions)
+	s.notify(ctx, orderID)
 	return s.Order(ctx, "", orderID)
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/partsbin/partsbin/backend/internal/platform/clock"
 	"github.com/partsbin/partsbin/backend/internal/platform/db"
+	"github.com/partsbin/partsbin/backend/internal/platform/pubsub"
 )
 
 //go:embed queries.sql
@@ -79,6 +80,7 @@ type Service struct {
 	log         *slog.Logger
 	currency    string
 	unpaidAfter time.Duration
+	events      *pubsub.Hub
 }
 
 // Config gathers what Service needs.
@@ -92,12 +94,14 @@ type Config struct {
 	Currency  string
 	// UnpaidExpiry is how long a card order may wait for its payment.
 	UnpaidExpiry time.Duration
+	// Events wakes order watchers on every instance.
+	Events *pubsub.Hub
 }
 
 // NewService returns a checkout service.
 func NewService(c Config) *Service {
 	return &Service{pool: c.Pool, carts: c.Carts, stock: c.Stock, discounts: c.Discounts, clock: c.Clock,
-		log: c.Log, currency: c.Currency, unpaidAfter: c.UnpaidExpiry}
+		log: c.Log, currency: c.Currency, unpaidAfter: c.UnpaidExpiry, events: c.Events}
 }
 
 // PlaceRequest is a validated PlaceOrder request.
@@ -251,7 +255,19 @@ func (s *Service) Cancel(ctx context.Context, actor Actor, customerID, orderID, 
 		return Order{}, err
 	}
 	s.stock.Announce(ctx, versions)
+	s.notify(ctx, orderID)
 	return s.Order(ctx, customerID, orderID)
+}
+
+// notify wakes the watchers of an order after a committed event; a lost
+// wake-up only delays them until their next poll.
+func (s *Service) notify(ctx context.Context, orderID string) {
+	if s.events == nil {
+		return
+	}
+	if err := s.events.Publish(ctx, orderID); err != nil {
+		s.log.WarnContext(ctx, "order event not announced; watchers catch up by polling", "order_id", orderID, "err", err)
+	}
 }
 
 func appendEvent(ctx context.Context, tx pgx.Tx, orderID string, now time.Time, actor Actor, from, to Status, payment PaymentStatus, note string) error {

@@ -118,6 +118,18 @@ func Start(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg, &ao)
 	}
+	return serve(t, env, cfg, ao, clk)
+}
+
+// Twin starts a second server (another instance) on the same database,
+// Redis prefix and clock, for tests of what crosses instances.
+func (s *Server) Twin(t testing.TB) *Server {
+	t.Helper()
+	return serve(t, s.Env, s.App.Config, app.Options{Clock: s.Clock}, s.Clock)
+}
+
+func serve(t testing.TB, env Env, cfg config.Config, ao app.Options, clk *clock.Manual) *Server {
+	t.Helper()
 	log := slog.New(slog.NewJSONHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, log, ao)
@@ -135,7 +147,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	hs.Config.Protocols = &protocols
 	hs.Start()
 
-	s := &Server{App: a, URL: hs.URL, Clock: clk, Env: env, DBURL: dbURL}
+	s := &Server{App: a, URL: hs.URL, Clock: clk, Env: env, DBURL: cfg.DatabaseURL}
 	s.HTTP1 = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{}}
 	var h2 http.Protocols
 	h2.SetUnencryptedHTTP2(true)
@@ -144,7 +156,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		hs.Close()
 		cancel()
 		<-done
-		cleanupRedis(a, prefix)
+		cleanupRedis(a, cfg.RedisPrefix)
 		a.Close()
 	})
 	return s

@@ -35,6 +35,10 @@ type Config struct {
 	// OrderExpiryInterval is how often an instance looks for unpaid orders
 	// to expire (0 disables the job on this instance).
 	OrderExpiryInterval time.Duration
+	// StreamHeartbeat is how often idle server streams send a heartbeat.
+	StreamHeartbeat time.Duration
+	// MaxStreamsPerUser caps one account's open streams per instance.
+	MaxStreamsPerUser int
 
 	DatabaseURL      string
 	DBMaxConns       int32
@@ -93,6 +97,8 @@ func Default() Config {
 		ProductCacheTTL:     time.Minute,
 		UnpaidOrderExpiry:   30 * time.Minute,
 		OrderExpiryInterval: 30 * time.Second,
+		StreamHeartbeat:     15 * time.Second,
+		MaxStreamsPerUser:   5,
 		DatabaseURL:         "postgres://partsbin@127.0.0.1:54321/partsbin?sslmode=disable",
 		DBMaxConns:          int32(max(8, 4*runtime.GOMAXPROCS(0))),
 		DBConnectTimeout:    3 * time.Second,
@@ -186,6 +192,8 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	dur("PARTSBIN_PRODUCT_CACHE_TTL", &c.ProductCacheTTL)
 	dur("PARTSBIN_UNPAID_ORDER_EXPIRY", &c.UnpaidOrderExpiry)
 	dur("PARTSBIN_ORDER_EXPIRY_INTERVAL", &c.OrderExpiryInterval)
+	dur("PARTSBIN_STREAM_HEARTBEAT", &c.StreamHeartbeat)
+	integer("PARTSBIN_MAX_STREAMS_PER_USER", 32, func(n int64) { c.MaxStreamsPerUser = int(n) })
 	str("PARTSBIN_DATABASE_URL", &c.DatabaseURL)
 	integer("PARTSBIN_DB_MAX_CONNS", 32, func(n int64) { c.DBMaxConns = int32(n) })
 	dur("PARTSBIN_DB_CONNECT_TIMEOUT", &c.DBConnectTimeout)
@@ -244,6 +252,9 @@ func (c Config) Validate() error {
 	if c.Argon2MemoryKiB < 19*1024 || c.Argon2Iterations < 2 || c.Argon2Parallelism < 1 {
 		errs = append(errs, errors.New("argon2 parameters below the OWASP minimum (m=19456 KiB, t=2, p=1)"))
 	}
+	if c.StreamHeartbeat < 100*time.Millisecond || c.MaxStreamsPerUser < 1 {
+		errs = append(errs, errors.New("PARTSBIN_STREAM_HEARTBEAT must be at least 100ms and PARTSBIN_MAX_STREAMS_PER_USER at least 1"))
+	}
 	if c.Argon2MaxConcurrent < 1 {
 		errs = append(errs, errors.New("PARTSBIN_ARGON2_MAX_CONCURRENT must be at least 1"))
 	}
@@ -283,6 +294,8 @@ func (c Config) Masked() []string {
 		"PARTSBIN_PRODUCT_CACHE_TTL":     c.ProductCacheTTL.String(),
 		"PARTSBIN_UNPAID_ORDER_EXPIRY":   c.UnpaidOrderExpiry.String(),
 		"PARTSBIN_ORDER_EXPIRY_INTERVAL": c.OrderExpiryInterval.String(),
+		"PARTSBIN_STREAM_HEARTBEAT":      c.StreamHeartbeat.String(),
+		"PARTSBIN_MAX_STREAMS_PER_USER":  strconv.Itoa(c.MaxStreamsPerUser),
 		"PARTSBIN_DATABASE_URL":          maskURL(c.DatabaseURL),
 		"PARTSBIN_DB_MAX_CONNS":          strconv.Itoa(int(c.DBMaxConns)),
 		"PARTSBIN_DB_CONNECT_TIMEOUT":    c.DBConnectTimeout.String(),
