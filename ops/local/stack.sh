@@ -3,7 +3,7 @@
 #   bash ops/local/stack.sh up|down|status|env
 # State (data, logs, pid files, secrets, env file) lives in $STACK_DIR
 # (default <repo>/.stack). Ports: PB_PG_PORT (54321), PB_REDIS_PORT (63790),
-# PB_SMTP_PORT (1025), PB_MAILPIT_PORT (8025).
+# PB_SMTP_PORT (1025), PB_MAILPIT_PORT (8025), PB_STRIPE_PORT (12111).
 set -euo pipefail
 
 # shellcheck source=ops/local/lib.sh
@@ -19,6 +19,7 @@ PG_PORT="${PB_PG_PORT:-54321}"
 REDIS_PORT="${PB_REDIS_PORT:-63790}"
 SMTP_PORT="${PB_SMTP_PORT:-1025}"
 MAILPIT_PORT="${PB_MAILPIT_PORT:-8025}"
+STRIPE_PORT="${PB_STRIPE_PORT:-12111}"
 
 DATA_DIR="${STACK_DIR}/data"
 LOG_DIR="${STACK_DIR}/logs"
@@ -337,6 +338,37 @@ mailpit_up() {
 
 mailpit_down() { stop_pidfile mailpit "$MAILPIT_PIDFILE" mailpit; }
 
+# ----------------------------------------------------------- stripe-mock ---
+# A local Stripe API (fixtures, no state) that the server's Stripe client
+# talks to instead of the real one.
+STRIPE_PIDFILE="${RUN_DIR}/stripe-mock.pid"
+
+stripe_ready() { port_open "$HOST" "$STRIPE_PORT"; }
+
+stripe_up() {
+	local pid bin="${PB_TOOLS_BIN}/stripe-mock"
+	if pid="$(pidfile_alive "$STRIPE_PIDFILE" stripe-mock)"; then
+		log "stripe-mock: already running (pid ${pid}, http ${HOST}:${STRIPE_PORT})"
+		return 0
+	fi
+	[[ -x "$bin" ]] || die "stripe-mock missing: run bash ops/local/install.sh"
+	if port_open "$HOST" "$STRIPE_PORT"; then
+		die "port ${HOST}:${STRIPE_PORT} is in use by another process (set PB_STRIPE_PORT)"
+	fi
+	log "stripe-mock: starting (http ${HOST}:${STRIPE_PORT})"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	setsid bash -c 'echo "$$" >"$1"; shift; exec "$@"' _ \
+		"$STRIPE_PIDFILE" "$bin" -http-addr "${HOST}:${STRIPE_PORT}" \
+		</dev/null >>"${LOG_DIR}/stripe-mock.log" 2>&1 &
+	if ! wait_until 20 stripe_ready; then
+		tail -20 "${LOG_DIR}/stripe-mock.log" >&2 || true
+		die "stripe-mock did not listen within 20 s (log: ${LOG_DIR}/stripe-mock.log)"
+	fi
+	log "stripe-mock: ready (pid $(read_pid "$STRIPE_PIDFILE" || echo '?'))"
+}
+
+stripe_down() { stop_pidfile stripe-mock "$STRIPE_PIDFILE" stripe-mock; }
+
 # ------------------------------------------------------- partsbin servers ---
 # The lead's scripts write .stack/run/partsbin-<name>.pid for API instances.
 partsbin_down() {
@@ -351,10 +383,12 @@ partsbin_down() {
 
 # ------------------------------------------------------------------ env ---
 write_env() {
-	local app_pw redis_pw super_pw tmp
+	local app_pw redis_pw super_pw stripe_key webhook_secret tmp
 	app_pw="$(secret app-password)"
 	redis_pw="$(secret redis-password)"
 	super_pw="$(secret pg-superuser-password)"
+	stripe_key="sk_test_$(secret stripe-api-key)"
+	webhook_secret="whsec_$(secret stripe-webhook-secret)"
 	tmp="${ENV_FILE}.tmp"
 	(
 		umask 077
@@ -365,6 +399,9 @@ export PARTSBIN_REDIS_URL='redis://default:${redis_pw}@${HOST}:${REDIS_PORT}/0'
 export PARTSBIN_SMTP_ADDR='${HOST}:${SMTP_PORT}'
 export PARTSBIN_MAILPIT_URL='http://${HOST}:${MAILPIT_PORT}'
 export PARTSBIN_TEST_PG_ADMIN_URL='postgres://${PG_SUPERUSER}:${super_pw}@${HOST}:${PG_PORT}/postgres?sslmode=disable'
+export PARTSBIN_STRIPE_API_BASE='http://${HOST}:${STRIPE_PORT}'
+export PARTSBIN_STRIPE_API_KEY='${stripe_key}'
+export PARTSBIN_STRIPE_WEBHOOK_SECRET='${webhook_secret}'
 ENV
 	)
 	mv -f "$tmp" "$ENV_FILE"
@@ -382,6 +419,7 @@ cmd_up() {
 	pg_up
 	redis_up
 	mailpit_up
+	stripe_up
 	write_env
 	log "stack up in $(elapsed_since "$t0"); env: ${ENV_FILE}  (source it: . ${ENV_FILE})"
 }
@@ -392,6 +430,7 @@ cmd_down() {
 		return 0
 	fi
 	partsbin_down
+	stripe_down
 	mailpit_down
 	redis_down
 	pg_down
@@ -419,6 +458,11 @@ cmd_status() {
 		status_line mailpit running "smtp ${HOST}:${SMTP_PORT} api ${HOST}:${MAILPIT_PORT}" "pid ${pid}"
 	else
 		status_line mailpit stopped "smtp ${HOST}:${SMTP_PORT} api ${HOST}:${MAILPIT_PORT}" "-"
+	fi
+	if pid="$(pidfile_alive "$STRIPE_PIDFILE" stripe-mock)"; then
+		status_line stripe-mock running "http ${HOST}:${STRIPE_PORT}" "pid ${pid}"
+	else
+		status_line stripe-mock stopped "http ${HOST}:${STRIPE_PORT}" "-"
 	fi
 	local f name
 	shopt -s nullglob
