@@ -13,6 +13,7 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/catalog"
 	"github.com/partsbin/partsbin/backend/internal/checkout"
 	"github.com/partsbin/partsbin/backend/internal/platform/kv"
+	"github.com/partsbin/partsbin/backend/internal/platform/stripepay"
 	"github.com/partsbin/partsbin/backend/internal/promotion"
 )
 
@@ -161,4 +162,33 @@ func (a checkoutDiscounts) Release(ctx context.Context, tx pgx.Tx, orderID strin
 func isCodeRefusal(err error) bool {
 	return errors.Is(err, promotion.ErrCodeNotValid) || errors.Is(err, promotion.ErrCustomerLimitReached) ||
 		errors.Is(err, promotion.ErrMinimumNotMet)
+}
+
+// checkoutPayments charges through Stripe.
+type checkoutPayments struct{ stripe *stripepay.Client }
+
+func (a checkoutPayments) ChargeCard(ctx context.Context, r checkout.ChargeRequest) (checkout.ChargeResult, error) {
+	res, err := a.stripe.ChargeCard(ctx, stripepay.Charge{AmountMinor: r.AmountMinor, Currency: r.Currency,
+		PaymentMethodID: r.PaymentMethodID, IdempotencyKey: r.IdempotencyKey, OrderID: r.OrderID, ReturnURL: r.ReturnURL})
+	if err != nil {
+		return checkout.ChargeResult{}, err
+	}
+	return checkout.ChargeResult{ProviderID: res.ID, Status: res.Status, ClientSecret: res.ClientSecret,
+		NextAction: res.NextAction, Failure: res.Failure}, nil
+}
+
+func (a checkoutPayments) Refund(ctx context.Context, providerID, key string) error {
+	return a.stripe.Refund(ctx, providerID, key)
+}
+
+// verifyStripe checks a webhook's signature for checkout.
+func verifyStripe(c *stripepay.Client) func([]byte, string) (checkout.ProviderEvent, error) {
+	return func(payload []byte, sig string) (checkout.ProviderEvent, error) {
+		ev, err := c.VerifyEvent(payload, sig)
+		if err != nil {
+			return checkout.ProviderEvent{}, err
+		}
+		return checkout.ProviderEvent{ID: ev.ID, Type: ev.Type, ProviderID: ev.PaymentIntentID, OrderID: ev.OrderID,
+			Status: ev.Status, Failure: ev.Failure}, nil
+	}
 }

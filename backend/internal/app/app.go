@@ -34,6 +34,7 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/platform/mail"
 	"github.com/partsbin/partsbin/backend/internal/platform/pubsub"
 	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
+	"github.com/partsbin/partsbin/backend/internal/platform/stripepay"
 	"github.com/partsbin/partsbin/backend/internal/promotion"
 	"github.com/partsbin/partsbin/backend/internal/ratelimit"
 	authv1 "github.com/partsbin/partsbin/gen/partsbin/auth/v1"
@@ -46,6 +47,9 @@ import (
 	"github.com/partsbin/partsbin/gen/partsbin/stats/v1/statsv1connect"
 	"github.com/partsbin/partsbin/gen/partsbin/support/v1/supportv1connect"
 )
+
+// StripeWebhookPath is where Stripe sends payment events.
+const StripeWebhookPath = "/webhooks/stripe"
 
 // ServiceNames lists every Connect service the server mounts.
 var ServiceNames = []string{
@@ -84,6 +88,7 @@ type App struct {
 	handler   http.Handler
 	// orderEvents wakes order watchers on this instance.
 	orderEvents *pubsub.Hub
+	stripe      *stripepay.Client
 }
 
 // New connects to Postgres and Redis and builds the server. A Redis that is
@@ -157,6 +162,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Redis: rdb, Log: log, Purchases: reviewPurchases{a},
 	})
 	a.orderEvents = pubsub.NewHub(rdb, "checkout:order-events", log)
+	var payments checkout.Payments
+	if cfg.StripeAPIKey != "" {
+		sc, err := stripepay.New(stripepay.Config{APIKey: cfg.StripeAPIKey, APIBase: cfg.StripeAPIBase, WebhookSecret: cfg.StripeWebhookSecret})
+		if err != nil {
+			pool.Close()
+			_ = rdb.Close()
+			return nil, err
+		}
+		a.stripe = sc
+		payments = checkoutPayments{sc}
+	}
 	a.Checkout = checkout.NewService(checkout.Config{
 		Pool:         pool,
 		Carts:        checkoutCarts{a.Cart},
@@ -167,6 +183,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Currency:     cfg.Currency,
 		UnpaidExpiry: cfg.UnpaidOrderExpiry,
 		Events:       a.orderEvents,
+		Payments:     payments,
 	})
 	a.Health = rpc.NewHealth(
 		rpc.ReadyCheck{Name: "postgres", Check: func(ctx context.Context) error { return pool.Ping(ctx) }},
@@ -225,6 +242,10 @@ func (a *App) routes(authn auth.Authenticator) http.Handler {
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 
 	mux.Handle("GET "+catalog.ImagePath+"{hash}", a.Catalog.ImageHandler())
+	if a.stripe != nil {
+		// The payment provider's webhook: plain HTTP, signature verified.
+		mux.Handle("POST "+StripeWebhookPath, a.Checkout.WebhookHandler(verifyStripe(a.stripe)))
+	}
 	mux.HandleFunc("GET /healthz", a.Health.Live)
 	mux.HandleFunc("GET /readyz", a.Health.Ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

@@ -107,7 +107,7 @@ func TestPolicies_EveryRPCWithEveryRole(t *testing.T) {
 		case "partsbin.catalog.v1.CatalogService":
 			return false
 		case "partsbin.checkout.v1.CheckoutService":
-			return strings.HasSuffix(procedure, "/PayOrder")
+			return false
 		case "partsbin.staff.v1.StaffService":
 			method := strings.Split(procedure, "/")[2]
 			return method != "ListOrders" && method != "GetOrder" && method != "UpdateOrderStatus"

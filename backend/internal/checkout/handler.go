@@ -17,8 +17,7 @@ import (
 	commonv1 "github.com/partsbin/partsbin/gen/partsbin/common/v1"
 )
 
-// Handler serves partsbin.checkout.v1.CheckoutService. Card payments
-// (PayOrder) answer unimplemented until they land.
+// Handler serves partsbin.checkout.v1.CheckoutService.
 type Handler struct {
 	checkoutv1connect.UnimplementedCheckoutServiceHandler
 	svc   *Service
@@ -236,6 +235,8 @@ var paymentNames = map[PaymentStatus]checkoutv1.PaymentStatus{
 	PaymentNotRequired:     checkoutv1.PaymentStatus_PAYMENT_STATUS_NOT_REQUIRED,
 	PaymentRequiresPayment: checkoutv1.PaymentStatus_PAYMENT_STATUS_REQUIRES_PAYMENT,
 	PaymentSucceeded:       checkoutv1.PaymentStatus_PAYMENT_STATUS_SUCCEEDED,
+	PaymentRequiresAction:  checkoutv1.PaymentStatus_PAYMENT_STATUS_REQUIRES_ACTION,
+	PaymentProcessing:      checkoutv1.PaymentStatus_PAYMENT_STATUS_PROCESSING,
 	PaymentFailed:          checkoutv1.PaymentStatus_PAYMENT_STATUS_FAILED,
 	PaymentRefunded:        checkoutv1.PaymentStatus_PAYMENT_STATUS_REFUNDED,
 }
@@ -288,4 +289,44 @@ func (h *Handler) eventToProto(e Event) *checkoutv1.OrderEvent {
 		FromStatus: statusNames[e.From], ToStatus: statusNames[e.To], PaymentStatus: paymentNames[e.PaymentStatus],
 		Note: e.Note, TrackingNumber: e.TrackingNumber, Carrier: e.Carrier, OrderVersion: e.OrderVersion,
 	}
+}
+
+var pmRE = regexp.MustCompile(`^pm_[A-Za-z0-9_]{1,250}$`)
+
+// PayOrder implements CheckoutService.PayOrder.
+func (h *Handler) PayOrder(ctx context.Context, req *checkoutv1.PayOrderRequest) (*checkoutv1.PayOrderResponse, error) {
+	c, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if h.svc.payments == nil {
+		return nil, connect.NewError(connect.CodeUnimplemented, errors.New("card payments are not configured on this server"))
+	}
+	var v rpc.Violations
+	if _, err := uuid.Parse(req.GetOrderId()); err != nil {
+		v.Add("order_id", "must be a UUID")
+	}
+	if !pmRE.MatchString(req.GetPaymentMethodId()) {
+		v.Add("payment_method_id", "must be a payment method id like pm_...")
+	}
+	if !keyRE.MatchString(req.GetIdempotencyKey()) {
+		v.Add("idempotency_key", "must be 16 to 128 characters of letters, digits, - and _")
+	}
+	if u := req.GetReturnUrl(); u != "" && (len(u) > 2000 || !strings.HasPrefix(u, "https://")) {
+		v.Add("return_url", "must be an absolute https URL of at most 2000 characters")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	o, p, err := h.svc.PayOrder(ctx, c.UserID, req.GetOrderId(), req.GetPaymentMethodId(), req.GetIdempotencyKey(), req.GetReturnUrl())
+	if err != nil {
+		if errors.Is(err, ErrNotPayable) {
+			return nil, connect.NewError(connect.CodeFailedPrecondition, err)
+		}
+		return nil, toConnect(err)
+	}
+	return &checkoutv1.PayOrderResponse{Order: h.orderToProto(o), Payment: &checkoutv1.Payment{
+		ProviderPaymentId: p.ProviderID, Status: paymentNames[p.Status], Amount: h.money(p.AmountMinor),
+		ClientSecret: p.ClientSecret, NextActionType: p.NextAction, FailureMessage: p.Failure,
+	}}, nil
 }

@@ -170,6 +170,9 @@ func (s *Service) UpdateStatus(ctx context.Context, actor Actor, orderID string,
 		return Order{}, err
 	}
 	s.stock.Announce(ctx, versions)
+	if c.To == StatusCancelled {
+		s.refundIfPaid(ctx, orderID)
+	}
 	s.notify(ctx, orderID)
 	return s.Order(ctx, "", orderID)
 }

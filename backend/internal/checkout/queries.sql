@@ -78,3 +78,43 @@ SELECT EXISTS (
     SELECT 1 FROM orders o JOIN order_lines l ON l.order_id = o.id
     WHERE o.customer_id = $1 AND l.product_id = $2 AND o.status = 'delivered'
 );
+
+-- name: PaymentByKey
+SELECT provider_payment_id, status, client_secret, next_action, failure_message
+FROM payments WHERE order_id = $1 AND idempotency_key = $2;
+
+-- name: InsertPayment
+INSERT INTO payments (order_id, idempotency_key, provider_payment_id, status, amount_minor, currency,
+                      client_secret, next_action, failure_message, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+ON CONFLICT (order_id, idempotency_key) DO NOTHING;
+
+-- name: SetPaymentStatus
+UPDATE orders SET payment_status = $2, version = version + 1, updated_at = $3 WHERE id = $1
+RETURNING version;
+
+-- name: OrderByPayment
+SELECT order_id FROM payments WHERE provider_payment_id = $1 LIMIT 1;
+
+-- name: RecordWebhook
+INSERT INTO webhook_events (event_id, type, received_at) VALUES ($1, $2, $3)
+ON CONFLICT (event_id) DO NOTHING;
+
+-- name: SucceededPayment
+SELECT provider_payment_id FROM payments WHERE order_id = $1 AND status = 'succeeded' ORDER BY created_at DESC LIMIT 1;
+
+-- name: RecordProviderPayment
+-- What the provider reported about a payment, attached to its order (a
+-- webhook may be the first we hear of it). A succeeded or refunded payment
+-- is never downgraded by late news.
+WITH upd AS (
+    UPDATE payments SET status = $3, updated_at = $4
+    WHERE provider_payment_id = $2 AND status NOT IN ('succeeded', 'refunded')
+    RETURNING id
+)
+INSERT INTO payments (order_id, idempotency_key, provider_payment_id, status, amount_minor, currency, created_at, updated_at)
+SELECT o.id, 'provider-' || $2, $2, $3, o.total_minor, o.currency, $4, $4
+FROM orders o
+WHERE o.id = $1 AND NOT EXISTS (SELECT 1 FROM upd)
+  AND NOT EXISTS (SELECT 1 FROM payments WHERE provider_payment_id = $2)
+ON CONFLICT (order_id, idempotency_key) DO NOTHING;

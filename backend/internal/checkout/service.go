@@ -81,6 +81,7 @@ type Service struct {
 	currency    string
 	unpaidAfter time.Duration
 	events      *pubsub.Hub
+	payments    Payments
 }
 
 // Config gathers what Service needs.
@@ -96,12 +97,14 @@ type Config struct {
 	UnpaidExpiry time.Duration
 	// Events wakes order watchers on every instance.
 	Events *pubsub.Hub
+	// Payments charges cards; nil disables PayOrder.
+	Payments Payments
 }
 
 // NewService returns a checkout service.
 func NewService(c Config) *Service {
 	return &Service{pool: c.Pool, carts: c.Carts, stock: c.Stock, discounts: c.Discounts, clock: c.Clock,
-		log: c.Log, currency: c.Currency, unpaidAfter: c.UnpaidExpiry, events: c.Events}
+		log: c.Log, currency: c.Currency, unpaidAfter: c.UnpaidExpiry, events: c.Events, payments: c.Payments}
 }
 
 // PlaceRequest is a validated PlaceOrder request.
@@ -255,6 +258,7 @@ func (s *Service) Cancel(ctx context.Context, actor Actor, customerID, orderID, 
 		return Order{}, err
 	}
 	s.stock.Announce(ctx, versions)
+	s.refundIfPaid(ctx, orderID)
 	s.notify(ctx, orderID)
 	return s.Order(ctx, customerID, orderID)
 }

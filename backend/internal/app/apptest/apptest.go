@@ -47,6 +47,8 @@ type Env struct {
 	RedisURL   string
 	SMTPAddr   string
 	MailpitURL string
+	// Stripe points at the stack's stripe-mock.
+	StripeAPIBase, StripeAPIKey, StripeWebhookSecret string
 }
 
 // LoadEnv reads the test environment or fails the test with a hint.
@@ -57,8 +59,12 @@ func LoadEnv(t testing.TB) Env {
 		RedisURL:   os.Getenv("PARTSBIN_REDIS_URL"),
 		SMTPAddr:   os.Getenv("PARTSBIN_SMTP_ADDR"),
 		MailpitURL: os.Getenv("PARTSBIN_MAILPIT_URL"),
+
+		StripeAPIBase:       os.Getenv("PARTSBIN_STRIPE_API_BASE"),
+		StripeAPIKey:        os.Getenv("PARTSBIN_STRIPE_API_KEY"),
+		StripeWebhookSecret: os.Getenv("PARTSBIN_STRIPE_WEBHOOK_SECRET"),
 	}
-	if e.PGAdminURL == "" || e.RedisURL == "" || e.SMTPAddr == "" || e.MailpitURL == "" {
+	if e.PGAdminURL == "" || e.RedisURL == "" || e.SMTPAddr == "" || e.MailpitURL == "" || e.StripeAPIBase == "" {
 		t.Fatal("integration tests need the local stack: run `just test`, or `just up` and then `. .stack/env && go test ./...`")
 	}
 	return e
@@ -103,6 +109,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	cfg.RedisURL = env.RedisURL
 	cfg.RedisPrefix = prefix
 	cfg.SMTPAddr = env.SMTPAddr
+	cfg.StripeAPIBase, cfg.StripeAPIKey, cfg.StripeWebhookSecret = env.StripeAPIBase, env.StripeAPIKey, env.StripeWebhookSecret
 	cfg.DrainDelay = 0
 	// Tests change the catalogue between searches and expect fresh counts;
 	// the cache has a test of its own.

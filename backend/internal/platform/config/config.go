@@ -35,6 +35,12 @@ type Config struct {
 	// OrderExpiryInterval is how often an instance looks for unpaid orders
 	// to expire (0 disables the job on this instance).
 	OrderExpiryInterval time.Duration
+	// Stripe: API key and webhook signing secret (secrets), and the API base
+	// URL (stripe-mock locally; empty for the real API). Without a key,
+	// card payments are off.
+	StripeAPIKey        string
+	StripeAPIBase       string
+	StripeWebhookSecret string
 	// StreamHeartbeat is how often idle server streams send a heartbeat.
 	StreamHeartbeat time.Duration
 	// MaxStreamsPerUser caps one account's open streams per instance.
@@ -192,6 +198,9 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	dur("PARTSBIN_PRODUCT_CACHE_TTL", &c.ProductCacheTTL)
 	dur("PARTSBIN_UNPAID_ORDER_EXPIRY", &c.UnpaidOrderExpiry)
 	dur("PARTSBIN_ORDER_EXPIRY_INTERVAL", &c.OrderExpiryInterval)
+	str("PARTSBIN_STRIPE_API_KEY", &c.StripeAPIKey)
+	str("PARTSBIN_STRIPE_API_BASE", &c.StripeAPIBase)
+	str("PARTSBIN_STRIPE_WEBHOOK_SECRET", &c.StripeWebhookSecret)
 	dur("PARTSBIN_STREAM_HEARTBEAT", &c.StreamHeartbeat)
 	integer("PARTSBIN_MAX_STREAMS_PER_USER", 32, func(n int64) { c.MaxStreamsPerUser = int(n) })
 	str("PARTSBIN_DATABASE_URL", &c.DatabaseURL)
@@ -252,6 +261,9 @@ func (c Config) Validate() error {
 	if c.Argon2MemoryKiB < 19*1024 || c.Argon2Iterations < 2 || c.Argon2Parallelism < 1 {
 		errs = append(errs, errors.New("argon2 parameters below the OWASP minimum (m=19456 KiB, t=2, p=1)"))
 	}
+	if c.StripeAPIKey != "" && c.StripeWebhookSecret == "" {
+		errs = append(errs, errors.New("PARTSBIN_STRIPE_WEBHOOK_SECRET is required with PARTSBIN_STRIPE_API_KEY: webhooks must be verified"))
+	}
 	if c.StreamHeartbeat < 100*time.Millisecond || c.MaxStreamsPerUser < 1 {
 		errs = append(errs, errors.New("PARTSBIN_STREAM_HEARTBEAT must be at least 100ms and PARTSBIN_MAX_STREAMS_PER_USER at least 1"))
 	}
@@ -294,6 +306,9 @@ func (c Config) Masked() []string {
 		"PARTSBIN_PRODUCT_CACHE_TTL":     c.ProductCacheTTL.String(),
 		"PARTSBIN_UNPAID_ORDER_EXPIRY":   c.UnpaidOrderExpiry.String(),
 		"PARTSBIN_ORDER_EXPIRY_INTERVAL": c.OrderExpiryInterval.String(),
+		"PARTSBIN_STRIPE_API_KEY":        maskValue(c.StripeAPIKey),
+		"PARTSBIN_STRIPE_API_BASE":       c.StripeAPIBase,
+		"PARTSBIN_STRIPE_WEBHOOK_SECRET": maskValue(c.StripeWebhookSecret),
 		"PARTSBIN_STREAM_HEARTBEAT":      c.StreamHeartbeat.String(),
 		"PARTSBIN_MAX_STREAMS_PER_USER":  strconv.Itoa(c.MaxStreamsPerUser),
 		"PARTSBIN_DATABASE_URL":          maskURL(c.DatabaseURL),
