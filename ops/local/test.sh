@@ -93,6 +93,10 @@ step "README catalogue walkthrough"
 PARTSBIN_BASE_URL="http://${e2e_addr}" bash clients/curl/catalog-walkthrough.sh
 ok "catalog walkthrough"
 
+step "README buying walkthrough (cart, code, card order, webhook, live stream)"
+PARTSBIN_BASE_URL="http://${e2e_addr}" bash clients/curl/buy-walkthrough.sh
+ok "buy walkthrough"
+
 step "grpcurl through server reflection"
 services="$(grpcurl -plaintext "$e2e_addr" list)"
 for svc in auth.v1.AuthService catalog.v1.CatalogService cart.v1.CartService checkout.v1.CheckoutService \
