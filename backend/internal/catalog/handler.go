@@ -36,21 +36,6 @@ var (
 	specKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 )
 
-// pageSize applies the paging rules: 0 means the default, above the
-// maximum is capped, negative is invalid.
-func pageSize(v *rpc.Violations, n int32) int {
-	switch {
-	case n < 0:
-		v.Add("page_size", "must not be negative")
-		return 0
-	case n == 0:
-		return DefaultPageSize
-	case n > MaxPageSize:
-		return MaxPageSize
-	}
-	return int(n)
-}
-
 // SearchProducts implements CatalogService.SearchProducts.
 func (h *Handler) SearchProducts(ctx context.Context, req *catalogv1.SearchProductsRequest) (*catalogv1.SearchProductsResponse, error) {
 	tree, err := h.svc.Tree(ctx)
@@ -63,7 +48,7 @@ func (h *Handler) SearchProducts(ctx context.Context, req *catalogv1.SearchProdu
 		InStockOnly:   req.GetInStockOnly(),
 		PageToken:     req.GetPageToken(),
 		IncludeFacets: req.GetIncludeFacets(),
-		PageSize:      pageSize(&v, req.GetPageSize()),
+		PageSize:      rpc.PageSize(&v, req.GetPageSize()),
 	}
 	if !utf8.ValidString(p.Query) || utf8.RuneCountInString(p.Query) > MaxQueryRunes {
 		v.Add("query", "must be valid text of at most %d characters", MaxQueryRunes)
@@ -253,7 +238,7 @@ func (h *Handler) ListReviews(ctx context.Context, req *catalogv1.ListReviewsReq
 	if _, err := uuid.Parse(req.GetProductId()); err != nil {
 		v.Add("product_id", "must be a UUID")
 	}
-	size := pageSize(&v, req.GetPageSize())
+	size := rpc.PageSize(&v, req.GetPageSize())
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -130,15 +130,7 @@ func (h *Handler) ListOrders(ctx context.Context, req *checkoutv1.ListOrdersRequ
 		return nil, err
 	}
 	var v rpc.Violations
-	size := int(req.GetPageSize())
-	switch {
-	case size < 0:
-		v.Add("page_size", "must not be negative")
-	case size == 0:
-		size = 20
-	case size > 100:
-		size = 100
-	}
+	size := rpc.PageSize(&v, req.GetPageSize())
 	var statuses []Status
 	for _, st := range req.GetStatuses() {
 		s, ok := statusFromProto(st)

@@ -89,15 +89,7 @@ func (s *StaffOrders) UpdateOrderStatus(ctx context.Context, req *staffv1.Update
 // newest first, with the statuses, customer and time filters.
 func (s *StaffOrders) ListOrders(ctx context.Context, req *staffv1.ListOrdersRequest) (*staffv1.ListOrdersResponse, error) {
 	var v rpc.Violations
-	size := int(req.GetPageSize())
-	switch {
-	case size < 0:
-		v.Add("page_size", "must not be negative")
-	case size == 0:
-		size = 20
-	case size > 100:
-		size = 100
-	}
+	size := rpc.PageSize(&v, req.GetPageSize())
 	f := StaffFilter{Query: strings.TrimSpace(req.GetQuery())}
 	for _, st := range req.GetStatuses() {
 		x, ok := statusFromProto(st)

@@ -113,15 +113,7 @@ func (h *Handler) GetDiscountCode(ctx context.Context, req *promotionv1.GetDisco
 // ListDiscountCodes implements PromotionService.ListDiscountCodes.
 func (h *Handler) ListDiscountCodes(ctx context.Context, req *promotionv1.ListDiscountCodesRequest) (*promotionv1.ListDiscountCodesResponse, error) {
 	var v rpc.Violations
-	size := int(req.GetPageSize())
-	switch {
-	case size < 0:
-		v.Add("page_size", "must not be negative")
-	case size == 0:
-		size = DefaultPageSize
-	case size > MaxPageSize:
-		size = MaxPageSize
-	}
+	size := rpc.PageSize(&v, req.GetPageSize())
 	if !prefixRE.MatchString(req.GetCodePrefix()) {
 		v.Add("code_prefix", "must be at most 32 characters of A-Z, a-z, 0-9, - and _")
 	}

@@ -105,3 +105,24 @@ func CheckAddress(v *Violations, prefix string, a *commonv1.Address) {
 	}
 	CheckPhone(v, prefix+".phone", a.GetPhone())
 }
+
+// Paging limits of every list RPC.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// PageSize applies the paging rules of the API: 0 means the default, more
+// than the maximum is capped, negative is invalid.
+func PageSize(v *Violations, n int32) int {
+	switch {
+	case n < 0:
+		v.Add("page_size", "must not be negative")
+		return 0
+	case n == 0:
+		return DefaultPageSize
+	case n > MaxPageSize:
+		return MaxPageSize
+	}
+	return int(n)
+}
