@@ -56,6 +56,9 @@ type workload struct {
 	notes []string
 	// close, if set, releases what prepare opened (a database pool).
 	close func()
+	// direct, when set, replaces the timed load: the scenario measures and
+	// prints its own figures (e.g. stream fan-out).
+	direct func(ctx context.Context, stdout io.Writer) error
 }
 
 // prepareFunc readies a scenario once its flags are parsed. It may make
@@ -83,7 +86,7 @@ func scenarios() []scenario {
 	return []scenario{
 		getMeScenario(), loginScenario(), argon2Scenario(),
 		searchScenario(), searchSQLScenario(), getProductScenario(), getProductDirectScenario(),
-		addToCartScenario(), checkoutScenario(),
+		addToCartScenario(), checkoutScenario(), hotSKUScenario(), fanOutScenario(),
 	}
 }
 
@@ -205,6 +208,9 @@ func runScenario(ctx context.Context, sc scenario, args []string, stdout, stderr
 	}
 	if w.close != nil {
 		defer w.close()
+	}
+	if w.direct != nil {
+		return w.direct(ctx, stdout)
 	}
 	fmt.Fprintf(stderr, "pbbench %s: %d workers for %v (GOMAXPROCS %d)\n", sc.name, o.concurrency, o.duration, runtime.GOMAXPROCS(0))
 	res := runLoad(ctx, plan{duration: o.duration, concurrency: o.concurrency, maxCalls: w.maxCalls}, w.call)

@@ -135,12 +135,26 @@ func loopbackOnly(network, address string, _ syscall.RawConn) error {
 }
 
 // bearer returns an interceptor that sends token as the caller's session.
-func bearer(token string) connect.UnaryInterceptorFunc {
-	value := "Bearer " + token
-	return func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			req.Header().Set("Authorization", value)
-			return next(ctx, req)
-		}
+func bearer(token string) connect.Interceptor { return bearerAuth{value: "Bearer " + token} }
+
+// bearerAuth sets the Authorization header on unary calls and streams.
+type bearerAuth struct{ value string }
+
+func (b bearerAuth) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		req.Header().Set("Authorization", b.value)
+		return next(ctx, req)
 	}
+}
+
+func (b bearerAuth) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
+		conn := next(ctx, spec)
+		conn.RequestHeader().Set("Authorization", b.value)
+		return conn
+	}
+}
+
+func (b bearerAuth) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
 }
