@@ -65,6 +65,9 @@ func (s *Service) RunExpiry(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if _, err := s.RetryRefunds(ctx, 50); err != nil && ctx.Err() == nil {
+				s.log.WarnContext(ctx, "refund retry failed; trying next round", "err", err)
+			}
 			for {
 				n, err := s.ExpireDue(ctx, 100)
 				if err != nil {
@@ -175,4 +178,26 @@ func (s *Service) UpdateStatus(ctx context.Context, actor Actor, orderID string,
 	}
 	s.notify(ctx, orderID)
 	return s.Order(ctx, "", orderID)
+}
+
+// RetryRefunds refunds cancelled orders whose card payment has not gone
+// back yet (a refund call that failed after the cancellation committed).
+// The provider idempotency key makes a repeat harmless.
+func (s *Service) RetryRefunds(ctx context.Context, batch int) (int, error) {
+	if s.payments == nil {
+		return 0, nil
+	}
+	rows, err := s.pool.Query(ctx, q.SQL("RefundsDue"), batch)
+	if err != nil {
+		return 0, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		s.refundIfPaid(ctx, id)
+		s.notify(ctx, id)
+	}
+	return len(ids), nil
 }

@@ -180,3 +180,27 @@ func TestPayOrder_WebhookInsteadOfConfirmationAndAfterExpiry(t *testing.T) {
 		t.Errorf("paying another customer's order: %v, want not_found", got)
 	}
 }
+
+func TestRetryRefunds_GivesBackWhatAFailedRefundLeft(t *testing.T) {
+	t.Parallel()
+	s, pid, _ := lifecycleShop(t)
+	ctx := context.Background()
+	cust := s.CreateUser(t, auth.RoleCustomer)
+	c := apptest.NewClient(s, apptest.Protocols[0], checkoutv1connect.NewCheckoutServiceClient, apptest.WithToken(cust.Token))
+	o := placeOrder(t, s, cust.Token, pid, checkoutv1.PaymentMethod_PAYMENT_METHOD_CARD)
+	sendWebhook(t, s, s.Env.StripeWebhookSecret, "evt_retry_paid", "payment_intent.succeeded", "pi_retry_1", o.GetId())
+	// As if the cancellation committed but the refund call then failed.
+	if _, err := s.Conn(t).Exec(ctx, `UPDATE orders SET status = 'cancelled' WHERE id = $1`, o.GetId()); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.App.Checkout.RetryRefunds(ctx, 10)
+	if err != nil || n != 1 {
+		t.Fatalf("RetryRefunds: %d, %v; want the one order", n, err)
+	}
+	if got := events(t, c, o.GetId()).GetPaymentStatus(); got != checkoutv1.PaymentStatus_PAYMENT_STATUS_REFUNDED {
+		t.Errorf("after the retry: %v, want REFUNDED", got)
+	}
+	if n, _ := s.App.Checkout.RetryRefunds(ctx, 10); n != 0 {
+		t.Errorf("a second retry found %d orders", n)
+	}
+}

@@ -118,3 +118,6 @@ FROM orders o
 WHERE o.id = $1 AND NOT EXISTS (SELECT 1 FROM upd)
   AND NOT EXISTS (SELECT 1 FROM payments WHERE provider_payment_id = $2)
 ON CONFLICT (order_id, idempotency_key) DO NOTHING;
+
+-- name: RefundsDue
+SELECT id FROM orders WHERE status = 'cancelled' AND payment_status = 'succeeded' ORDER BY updated_at LIMIT $1;
