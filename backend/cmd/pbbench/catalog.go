@@ -15,6 +15,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/partsbin/partsbin/backend/internal/catalog"
+	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
 	catalogv1 "github.com/partsbin/partsbin/gen/partsbin/catalog/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/catalog/v1/catalogv1connect"
 	commonv1 "github.com/partsbin/partsbin/gen/partsbin/common/v1"
@@ -219,9 +220,9 @@ func (c searchCase) params(bySlug func(string) (*catalog.Category, bool)) (catal
 	}
 	switch {
 	case p.PageSize == 0:
-		p.PageSize = catalog.DefaultPageSize
-	case p.PageSize > catalog.MaxPageSize:
-		p.PageSize = catalog.MaxPageSize
+		p.PageSize = rpc.DefaultPageSize
+	case p.PageSize > rpc.MaxPageSize:
+		p.PageSize = rpc.MaxPageSize
 	}
 	if c.category != "" {
 		cat, ok := bySlug(c.category)
@@ -359,7 +360,7 @@ func buildMix(info catalogInfo) map[string][]searchCase {
 	// Deep pages of broad queries.
 	add(searchCase{kind: mixDeep, sort: catalog.SortNewest, depth: 10})
 	add(searchCase{kind: mixDeep, sort: catalog.SortPriceAsc, depth: 8})
-	add(searchCase{kind: mixDeep, sort: catalog.SortPriceDesc, pageSize: catalog.MaxPageSize, depth: 5})
+	add(searchCase{kind: mixDeep, sort: catalog.SortPriceDesc, pageSize: rpc.MaxPageSize, depth: 5})
 	if len(info.roots) > 0 {
 		add(searchCase{kind: mixDeep, category: info.roots[0].slug, sort: catalog.SortPriceDesc, depth: 6})
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/partsbin/partsbin/backend/internal/catalog"
+	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
 	catalogv1 "github.com/partsbin/partsbin/gen/partsbin/catalog/v1"
 )
 
@@ -283,10 +284,10 @@ func TestSearchCase_RequestAndParamsAgree(t *testing.T) {
 	if p.Query != "rizen 7" || p.Category.Slug != "cpus" || !slices.Equal(p.Brands, []string{"AMD"}) ||
 		*p.PriceMin != 100 || *p.PriceMax != 5000 || !p.InStockOnly || len(p.Specs) != 2 ||
 		p.Specs[0].Key != "socket" || !slices.Equal(p.Specs[0].Values, []string{"AM5"}) || *p.Specs[1].Min != 8 || *p.Specs[1].Max != 16 ||
-		p.Sort != catalog.SortPriceDesc || p.PageSize != catalog.DefaultPageSize || p.PageToken != "tok" || !p.IncludeFacets {
+		p.Sort != catalog.SortPriceDesc || p.PageSize != rpc.DefaultPageSize || p.PageToken != "tok" || !p.IncludeFacets {
 		t.Errorf("params = %+v", p)
 	}
-	for size, want := range map[int]int{0: catalog.DefaultPageSize, 7: 7, 100: 100, 500: catalog.MaxPageSize} {
+	for size, want := range map[int]int{0: rpc.DefaultPageSize, 7: 7, 100: 100, 500: rpc.MaxPageSize} {
 		p, _ := searchCase{pageSize: size}.params(testCategories)
 		if p.PageSize != want {
 			t.Errorf("page size %d -> %d, want %d", size, p.PageSize, want)

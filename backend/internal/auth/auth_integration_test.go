@@ -364,25 +364,8 @@ func TestSessions_ConcurrentLogoutAndUseNeverResurrects(t *testing.T) {
 	}
 }
 
-func retryInfo(err error) *commonv1.RetryInfo { return errorDetail[*commonv1.RetryInfo](err) }
+func retryInfo(err error) *commonv1.RetryInfo { return apptest.Detail[*commonv1.RetryInfo](err) }
 
 func versionMismatch(err error) *commonv1.VersionMismatch {
-	return errorDetail[*commonv1.VersionMismatch](err)
-}
-
-// errorDetail returns the first detail of type T carried by a Connect error.
-func errorDetail[T any](err error) T {
-	var zero T
-	var cerr *connect.Error
-	if !errors.As(err, &cerr) {
-		return zero
-	}
-	for _, d := range cerr.Details() {
-		if v, e := d.Value(); e == nil {
-			if got, ok := v.(T); ok {
-				return got
-			}
-		}
-	}
-	return zero
+	return apptest.Detail[*commonv1.VersionMismatch](err)
 }

@@ -2,7 +2,6 @@ package cart_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"testing"
@@ -128,17 +127,8 @@ func TestCart_StaleVersionIsAborted(t *testing.T) {
 	if got := apptest.CodeOf(t, err); got != connect.CodeAborted {
 		t.Fatalf("stale version: %v, want aborted", got)
 	}
-	var cerr *connect.Error
-	errors.As(err, &cerr)
-	found := false
-	for _, d := range cerr.Details() {
-		if v, e := d.Value(); e == nil {
-			if vm, ok := v.(*commonv1.VersionMismatch); ok && vm.GetCurrentVersion() == first.GetCart().GetVersion() && vm.GetEntity() == "cart" {
-				found = true
-			}
-		}
-	}
-	if !found {
+	vm := apptest.Detail[*commonv1.VersionMismatch](err)
+	if vm.GetCurrentVersion() != first.GetCart().GetVersion() || vm.GetEntity() != "cart" {
 		t.Errorf("aborted error lacks VersionMismatch with the current version: %v", err)
 	}
 }

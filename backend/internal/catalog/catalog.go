@@ -15,7 +15,6 @@ var (
 	ErrCategoryNotFound = errors.New("category not found")
 	ErrBadPageToken     = errors.New("page_token is malformed or expired")
 	ErrForeignPageToken = errors.New("page_token belongs to another query; start again without it")
-	ErrUnknownSpecKey   = errors.New("unknown spec key")
 )
 
 // Status is a product's life-cycle state.

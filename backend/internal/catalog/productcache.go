@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -11,10 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/partsbin/partsbin/backend/internal/platform/clock"
 	"github.com/partsbin/partsbin/backend/internal/platform/kv"
+	"github.com/partsbin/partsbin/backend/internal/platform/pubsub"
 )
 
 // ProductChangedChannel is the Redis pub/sub channel (after the key prefix)
@@ -134,56 +132,26 @@ func (c *productCache) clear() {
 	c.bySlug = map[string]string{}
 }
 
-// run keeps the invalidation subscription until ctx ends.
+// run keeps the invalidation subscription until ctx ends. While it is
+// down the cache is empty and off: announcements may be missed.
 func (c *productCache) run(ctx context.Context, rdb *kv.Client, log *slog.Logger) {
 	if c == nil || c.ttl <= 0 {
 		return
 	}
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := c.subscribe(ctx, rdb)
-		c.live.Store(false)
-		c.clear()
-		if ctx.Err() != nil {
-			return
-		}
-		log.Warn("product cache invalidation lost; cache off until resubscribed", "err", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 5*time.Second)
-	}
-}
-
-func (c *productCache) subscribe(ctx context.Context, rdb *kv.Client) error {
-	ps := rdb.Subscribe(ctx, rdb.Key(ProductChangedChannel))
-	// Receive does not return when ctx ends; closing the subscription does.
-	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
-	defer stop()
-	defer ps.Close()
-	for {
-		msg, err := ps.Receive(ctx)
-		if err != nil {
-			return err
-		}
-		switch m := msg.(type) {
-		case *redis.Subscription:
-			if m.Kind == "subscribe" {
-				c.clear()
-				c.live.Store(true)
-			}
-		case *redis.Message:
-			id, v, ok := strings.Cut(m.Payload, " ")
-			version, err := strconv.ParseInt(v, 10, 64)
-			if !ok || err != nil {
-				continue
-			}
+	pubsub.Follow(ctx, rdb, rdb.Key(ProductChangedChannel), log, func(payload string) {
+		id, v, ok := strings.Cut(payload, " ")
+		if version, err := strconv.ParseInt(v, 10, 64); ok && err == nil {
 			c.invalidate(id, version)
-		case *redis.Pong:
-		default:
-			return errors.New("unexpected pub/sub message")
 		}
-	}
+	}, func(live bool) {
+		// Off before emptying when it drops, empty before on when it is
+		// back: no fill can slip in from the unwatched time.
+		if !live {
+			c.live.Store(false)
+		}
+		c.clear()
+		if live {
+			c.live.Store(true)
+		}
+	})
 }

@@ -37,11 +37,9 @@ const (
 
 // Search limits.
 const (
-	MaxQueryRunes   = 200
-	maxTerms        = 12
-	maxTermRunes    = 40
-	DefaultPageSize = 20
-	MaxPageSize     = 100
+	MaxQueryRunes = 200
+	maxTerms      = 12
+	maxTermRunes  = 40
 	// countCap bounds the exact count: past it the total is reported as an
 	// estimate, so a broad query never counts the whole catalogue.
 	countCap    = 10000

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
 )
 
 // Domain errors; the handler maps them to codes, the cart and checkout
@@ -90,9 +92,9 @@ const (
 	MaxLimit = 1_000_000
 	// MaxDescriptionRunes bounds the description customers see.
 	MaxDescriptionRunes = 200
-	// DefaultPageSize and MaxPageSize are the paging rules of List.
-	DefaultPageSize = 20
-	MaxPageSize     = 100
+	// DefaultPageSize and MaxPageSize are the API's paging rules.
+	DefaultPageSize = rpc.DefaultPageSize
+	MaxPageSize     = rpc.MaxPageSize
 )
 
 var codeRE = regexp.MustCompile(`^[A-Z0-9_-]{3,32}$`)

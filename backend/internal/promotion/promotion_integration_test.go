@@ -249,7 +249,7 @@ func TestUpdateDiscountCode(t *testing.T) {
 	if code := apptest.CodeOf(t, err); code != connect.CodeAborted {
 		t.Fatalf("stale update: %v, want aborted", err)
 	}
-	if vm := errorDetail[*commonv1.VersionMismatch](err); vm == nil || vm.GetEntity() != "discount_code" ||
+	if vm := apptest.Detail[*commonv1.VersionMismatch](err); vm == nil || vm.GetEntity() != "discount_code" ||
 		vm.GetCurrentVersion() != got.GetVersion() || vm.GetExpectedVersion() != orig.GetVersion() {
 		t.Errorf("VersionMismatch = %v, want discount_code expected %d current %d", vm, orig.GetVersion(), got.GetVersion())
 	}
@@ -333,7 +333,7 @@ func TestDeactivateDiscountCode(t *testing.T) {
 	_, err := c.DeactivateDiscountCode(ctx, &promotionv1.DeactivateDiscountCodeRequest{Id: dc.GetId(), ExpectedVersion: dc.GetVersion() + 5})
 	if code := apptest.CodeOf(t, err); code != connect.CodeAborted {
 		t.Errorf("stale deactivate: %v, want aborted", err)
-	} else if vm := errorDetail[*commonv1.VersionMismatch](err); vm.GetCurrentVersion() != dc.GetVersion() {
+	} else if vm := apptest.Detail[*commonv1.VersionMismatch](err); vm.GetCurrentVersion() != dc.GetVersion() {
 		t.Errorf("VersionMismatch = %v, want current version %d", vm, dc.GetVersion())
 	}
 
@@ -675,25 +675,8 @@ func TestRedeem_RaceForTheLastUse(t *testing.T) {
 // violatedFields lists the fields of an invalid_argument error's BadRequest.
 func violatedFields(err error) []string {
 	var out []string
-	for _, v := range errorDetail[*commonv1.BadRequest](err).GetFieldViolations() {
+	for _, v := range apptest.Detail[*commonv1.BadRequest](err).GetFieldViolations() {
 		out = append(out, v.GetField())
 	}
 	return out
-}
-
-// errorDetail returns the first detail of type T carried by a Connect error.
-func errorDetail[T any](err error) T {
-	var zero T
-	var cerr *connect.Error
-	if !errors.As(err, &cerr) {
-		return zero
-	}
-	for _, d := range cerr.Details() {
-		if v, e := d.Value(); e == nil {
-			if got, ok := v.(T); ok {
-				return got
-			}
-		}
-	}
-	return zero
 }

@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -495,4 +496,22 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
+}
+
+// Detail returns the first detail of type T carried by a Connect error,
+// or T's zero value.
+func Detail[T any](err error) T {
+	var zero T
+	var cerr *connect.Error
+	if !errors.As(err, &cerr) {
+		return zero
+	}
+	for _, d := range cerr.Details() {
+		if v, e := d.Value(); e == nil {
+			if got, ok := v.(T); ok {
+				return got
+			}
+		}
+	}
+	return zero
 }

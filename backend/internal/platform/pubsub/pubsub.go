@@ -87,14 +87,29 @@ func (h *Hub) wakeAll() {
 
 // Run keeps the subscription until ctx ends, resubscribing after drops.
 func (h *Hub) Run(ctx context.Context) {
+	Follow(ctx, h.rdb, h.channel, h.log, h.wake, func(live bool) {
+		h.live.Store(live)
+		if live {
+			// Messages may have been missed while we were away.
+			h.wakeAll()
+		}
+	})
+}
+
+// Follow keeps a subscription to channel (a full key) until ctx ends,
+// resubscribing with backoff after a drop. onMessage gets every payload;
+// onLive(true) runs after each successful (re)subscription and
+// onLive(false) when the subscription drops, so callers know when they may
+// have missed messages.
+func Follow(ctx context.Context, rdb *kv.Client, channel string, log *slog.Logger, onMessage func(string), onLive func(bool)) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		err := h.subscribe(ctx)
-		h.live.Store(false)
+		err := follow(ctx, rdb, channel, onMessage, onLive)
+		onLive(false)
 		if ctx.Err() != nil {
 			return
 		}
-		h.log.Warn("pub/sub subscription lost; listeners poll until it is back", "channel", h.channel, "err", err)
+		log.Warn("pub/sub subscription lost; resubscribing", "channel", channel, "err", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -104,8 +119,9 @@ func (h *Hub) Run(ctx context.Context) {
 	}
 }
 
-func (h *Hub) subscribe(ctx context.Context) error {
-	ps := h.rdb.Subscribe(ctx, h.channel)
+func follow(ctx context.Context, rdb *kv.Client, channel string, onMessage func(string), onLive func(bool)) error {
+	ps := rdb.Subscribe(ctx, channel)
+	// Receive does not return when ctx ends; closing the subscription does.
 	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
 	defer stop()
 	defer ps.Close()
@@ -117,12 +133,10 @@ func (h *Hub) subscribe(ctx context.Context) error {
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
-				h.live.Store(true)
-				// Messages may have been missed while we were away.
-				h.wakeAll()
+				onLive(true)
 			}
 		case *redis.Message:
-			h.wake(m.Payload)
+			onMessage(m.Payload)
 		}
 	}
 }
