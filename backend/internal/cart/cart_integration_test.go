@@ -3,7 +3,6 @@ package cart_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -12,7 +11,6 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/auth"
 	"github.com/partsbin/partsbin/backend/internal/cart"
 	"github.com/partsbin/partsbin/backend/internal/promotion"
-	"github.com/partsbin/partsbin/backend/internal/seed"
 	cartv1 "github.com/partsbin/partsbin/gen/partsbin/cart/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/cart/v1/cartv1connect"
 	commonv1 "github.com/partsbin/partsbin/gen/partsbin/common/v1"
@@ -24,9 +22,7 @@ var ctx = context.Background()
 func shop(t *testing.T) *apptest.Server {
 	t.Helper()
 	s := apptest.Start(t)
-	if _, err := seed.Run(ctx, s.App.Pool, seed.Options{Products: 60, Customers: 1, Staff: 1}, io.Discard); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
+	s.Seed(t, 60)
 	return s
 }
 

@@ -3,7 +3,6 @@ package checkout_test
 import (
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/app/apptest"
 	"github.com/partsbin/partsbin/backend/internal/auth"
 	"github.com/partsbin/partsbin/backend/internal/promotion"
-	"github.com/partsbin/partsbin/backend/internal/seed"
 	cartv1 "github.com/partsbin/partsbin/gen/partsbin/cart/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/cart/v1/cartv1connect"
 	checkoutv1 "github.com/partsbin/partsbin/gen/partsbin/checkout/v1"
@@ -28,9 +26,7 @@ var ctx = context.Background()
 func shop(t *testing.T) *apptest.Server {
 	t.Helper()
 	s := apptest.Start(t)
-	if _, err := seed.Run(ctx, s.App.Pool, seed.Options{Products: 60, Customers: 1, Staff: 1}, io.Discard); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
+	s.Seed(t, 60)
 	return s
 }
 

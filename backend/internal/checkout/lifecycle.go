@@ -32,7 +32,11 @@ func (s *Service) ExpireDue(ctx context.Context, batch int) (int, error) {
 			return err
 		}
 		for _, id := range ids {
-			vs, err := s.cancelLocked(ctx, tx, id, Actor{Kind: ActorSystem}, "payment not received in time", now)
+			o, err := loadOrder(ctx, tx, "", id, false) // locked by DueUnpaid
+			if err != nil {
+				return fmt.Errorf("expire order %s: %w", id, err)
+			}
+			vs, err := s.cancelLocked(ctx, tx, o, Actor{Kind: ActorSystem}, "payment not received in time", now)
 			if err != nil {
 				return fmt.Errorf("expire order %s: %w", id, err)
 			}
@@ -87,12 +91,8 @@ func (s *Service) RunExpiry(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// cancelLocked cancels an order already locked in tx.
-func (s *Service) cancelLocked(ctx context.Context, tx pgx.Tx, orderID string, actor Actor, reason string, now time.Time) (map[string]int64, error) {
-	o, err := loadOrder(ctx, tx, "", orderID, true)
-	if err != nil {
-		return nil, err
-	}
+// cancelLocked cancels o, whose row tx has locked.
+func (s *Service) cancelLocked(ctx context.Context, tx pgx.Tx, o Order, actor Actor, reason string, now time.Time) (map[string]int64, error) {
 	if !CanTransition(o.Status, StatusCancelled, actor.Kind) {
 		return nil, ErrIllegalTransition
 	}
@@ -147,7 +147,7 @@ func (s *Service) UpdateStatus(ctx context.Context, actor Actor, orderID string,
 			return ErrIllegalTransition
 		}
 		if c.To == StatusCancelled {
-			versions, err = s.cancelLocked(ctx, tx, orderID, actor, c.Note, now)
+			versions, err = s.cancelLocked(ctx, tx, o, actor, c.Note, now)
 			return err
 		}
 		if c.To == StatusShipped {

@@ -2,7 +2,6 @@ package checkout_test
 
 import (
 	"context"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/partsbin/partsbin/backend/internal/app/apptest"
 	"github.com/partsbin/partsbin/backend/internal/auth"
-	"github.com/partsbin/partsbin/backend/internal/seed"
 	cartv1 "github.com/partsbin/partsbin/gen/partsbin/cart/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/cart/v1/cartv1connect"
 	catalogv1 "github.com/partsbin/partsbin/gen/partsbin/catalog/v1"
@@ -28,9 +26,7 @@ import (
 func lifecycleShop(t *testing.T) (*apptest.Server, string, int) {
 	t.Helper()
 	s := apptest.Start(t)
-	if _, err := seed.Run(context.Background(), s.App.Pool, seed.Options{Products: 40, Customers: 1, Staff: 1}, io.Discard); err != nil {
-		t.Fatal(err)
-	}
+	s.Seed(t, 40)
 	var id string
 	var stock int
 	if err := s.Conn(t).QueryRow(context.Background(), `SELECT id, stock FROM products WHERE status = 'active' AND stock >= 10 ORDER BY sku LIMIT 1`).Scan(&id, &stock); err != nil {

@@ -251,7 +251,7 @@ func (s *Service) Cancel(ctx context.Context, actor Actor, customerID, orderID, 
 		if expectedVersion != 0 && expectedVersion != o.Version {
 			return &VersionConflictError{Entity: "order", Expected: expectedVersion, Current: o.Version}
 		}
-		versions, err = s.cancelLocked(ctx, tx, o.ID, actor, reason, now)
+		versions, err = s.cancelLocked(ctx, tx, o, actor, reason, now)
 		return err
 	})
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/app/apptest"
 	"github.com/partsbin/partsbin/backend/internal/auth"
 	"github.com/partsbin/partsbin/backend/internal/platform/config"
-	"github.com/partsbin/partsbin/backend/internal/seed"
 	checkoutv1 "github.com/partsbin/partsbin/gen/partsbin/checkout/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/checkout/v1/checkoutv1connect"
 	staffv1 "github.com/partsbin/partsbin/gen/partsbin/staff/v1"
@@ -68,9 +67,7 @@ func (w *watcher) next(t *testing.T) *checkoutv1.WatchOrderResponse {
 func TestWatchOrder_EventsFromAnyInstanceResumeWithoutGaps(t *testing.T) {
 	t.Parallel()
 	a := apptest.Start(t, apptest.WithConfig(func(c *config.Config) { c.StreamHeartbeat = 200 * time.Millisecond }))
-	if _, err := seed.Run(context.Background(), a.App.Pool, seed.Options{Products: 30, Customers: 1, Staff: 1}, nopWriter{}); err != nil {
-		t.Fatal(err)
-	}
+	a.Seed(t, 30)
 	b := a.Twin(t)
 	var pid string
 	if err := a.Conn(t).QueryRow(context.Background(), `SELECT id FROM products WHERE status = 'active' AND stock >= 10 ORDER BY sku LIMIT 1`).Scan(&pid); err != nil {
@@ -172,7 +169,3 @@ func TestWatchOrder_OwnOrStaffAndCapped(t *testing.T) {
 		t.Errorf("one stream over the cap: %v, want resource_exhausted", err)
 	}
 }
-
-type nopWriter struct{}
-
-func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }

@@ -37,6 +37,7 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/platform/config"
 	"github.com/partsbin/partsbin/backend/internal/platform/db"
 	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
+	"github.com/partsbin/partsbin/backend/internal/seed"
 	authv1 "github.com/partsbin/partsbin/gen/partsbin/auth/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/auth/v1/authv1connect"
 )
@@ -514,4 +515,13 @@ func Detail[T any](err error) T {
 		}
 	}
 	return zero
+}
+
+// Seed fills the test's empty database with a small deterministic
+// catalogue (and its demo accounts: one customer, one staff member).
+func (s *Server) Seed(t testing.TB, products int) {
+	t.Helper()
+	if _, err := seed.Run(context.Background(), s.App.Pool, seed.Options{Products: products, Customers: 1, Staff: 1}, io.Discard); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
 }
