@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/partsbin/partsbin/backend/internal/auth"
 	"github.com/partsbin/partsbin/backend/internal/platform/db"
 	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
 	authv1 "github.com/partsbin/partsbin/gen/partsbin/auth/v1"
@@ -47,9 +46,9 @@ func (s *StaffOrders) GetOrder(ctx context.Context, req *staffv1.GetOrderRequest
 
 // UpdateOrderStatus implements StaffService.UpdateOrderStatus.
 func (s *StaffOrders) UpdateOrderStatus(ctx context.Context, req *staffv1.UpdateOrderStatusRequest) (*staffv1.UpdateOrderStatusResponse, error) {
-	c, ok := auth.CallerFrom(ctx)
-	if !ok {
-		return nil, rpc.InvalidField("caller", "missing")
+	c, err := callerOf(ctx)
+	if err != nil {
+		return nil, err
 	}
 	var v rpc.Violations
 	if _, err := uuid.Parse(req.GetOrderId()); err != nil {
