@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Native local stack: PostgreSQL 15 primary, Redis 7, Mailpit.
-#   bash ops/local/stack.sh up|down|status|env
+# Native local stack: PostgreSQL 15 primary + synchronous standby behind
+# Pgpool-II, Redis 7, Mailpit, stripe-mock.
+#   bash ops/local/stack.sh up|down|status|env|failover|rejoin
+#   bash ops/local/stack.sh db-up|db-down   (only Postgres and Pgpool)
 # State (data, logs, pid files, secrets, env file) lives in $STACK_DIR
-# (default <repo>/.stack). Ports: PB_PG_PORT (54321), PB_REDIS_PORT (63790),
+# (default <repo>/.stack). Ports: PB_PGPOOL_PORT (54320), PB_PG_PORT (54321),
+# PB_PG_REPLICA_PORT (54322), PB_PCP_PORT (54329), PB_REDIS_PORT (63790),
 # PB_SMTP_PORT (1025), PB_MAILPIT_PORT (8025), PB_STRIPE_PORT (12111).
 set -euo pipefail
 
@@ -15,7 +18,6 @@ STACK_DIR="${STACK_DIR:-${PB_REPO_ROOT}/.stack}"
 cd "$PB_REPO_ROOT"
 
 HOST=127.0.0.1
-PG_PORT="${PB_PG_PORT:-54321}"
 REDIS_PORT="${PB_REDIS_PORT:-63790}"
 SMTP_PORT="${PB_SMTP_PORT:-1025}"
 MAILPIT_PORT="${PB_MAILPIT_PORT:-8025}"
@@ -26,10 +28,6 @@ LOG_DIR="${STACK_DIR}/logs"
 RUN_DIR="${STACK_DIR}/run"
 SECRETS_DIR="${STACK_DIR}/secrets"
 ENV_FILE="${STACK_DIR}/env"
-
-PG_SUPERUSER=postgres
-APP_ROLE=partsbin
-APP_DB=partsbin
 
 ensure_dirs() {
 	mkdir -p "$STACK_DIR" "$DATA_DIR" "$LOG_DIR" "$RUN_DIR" "$SECRETS_DIR"
@@ -52,214 +50,10 @@ secret() {
 	tr -d '\n' <"$f"
 }
 
-# ------------------------------------------------------------- Postgres ---
-# pg_paths NAME [create] : sets PG_DATA, PG_LOG, PG_SOCK for instance NAME
-# (primary, later replica). The `postgres` OS user must reach them: when it
-# cannot traverse the repo path (a parent folder is 0700, e.g. /root), or the
-# socket path is too long, the folders live under /var/tmp/partsbin-<hash>/
-# and are symlinked into $STACK_DIR. Without `create` it only follows
-# existing symlinks (no side effects: for status/down).
-pg_paths() {
-	local name="$1" mode="${2:-}"
-	PG_DATA="${DATA_DIR}/pg-${name}"
-	PG_LOG="${LOG_DIR}/postgres-${name}.log"
-	PG_SOCK="${RUN_DIR}/pg"
-	if [[ "$mode" != create ]]; then
-		if [[ -L "$PG_DATA" ]]; then PG_DATA="$(readlink "$PG_DATA")"; fi
-		if [[ -L "$PG_LOG" ]]; then PG_LOG="$(readlink "$PG_LOG")"; fi
-		if [[ -L "$PG_SOCK" ]]; then PG_SOCK="$(readlink "$PG_SOCK")"; fi
-		return 0
-	fi
+# ------------------------------------------------ Postgres and Pgpool-II ---
+# shellcheck source=ops/local/pg.sh
+source "${PB_REPO_ROOT}/ops/local/pg.sh"
 
-	local reachable=1
-	if is_root && ! runuser -u postgres -- test -x "$DATA_DIR" 2>/dev/null; then
-		reachable=0
-	fi
-	local sock_ok=1
-	if ((${#PG_SOCK} + 20 > 107)); then sock_ok=0; fi
-	if ((reachable && sock_ok)); then
-		return 0
-	fi
-
-	local base
-	base="/var/tmp/partsbin-$(short_hash "$STACK_DIR")"
-	mkdir -p "$base"
-	chmod 755 "$base"
-	if ((!reachable)); then
-		# Fresh .stack (no symlink yet) but an old folder in /var/tmp: it
-		# belongs to a deleted .stack whose secrets are gone.
-		if [[ ! -L "$PG_DATA" && -e "${base}/pg-${name}" ]]; then
-			local stale_pid
-			if stale_pid="$(read_pid "${base}/pg-${name}/postmaster.pid" 2>/dev/null)" &&
-				pid_alive "$stale_pid" postgres; then
-				die "${base}/pg-${name} belongs to a deleted ${STACK_DIR} but its Postgres still runs (pid ${stale_pid}); stop it with: runuser -u postgres -- ${PB_PG_BIN}/pg_ctl -D ${base}/pg-${name} -m fast stop"
-			fi
-			log "postgres-${name}: removing stale data ${base}/pg-${name} (its .stack was deleted)"
-			rm -rf -- "${base:?}/pg-${name}"
-		fi
-		link_into "${base}/pg-${name}" "$PG_DATA"
-		link_into "${base}/postgres-${name}.log" "$PG_LOG"
-		PG_DATA="${base}/pg-${name}"
-		PG_LOG="${base}/postgres-${name}.log"
-	fi
-	link_into "${base}/run-pg" "$PG_SOCK"
-	PG_SOCK="${base}/run-pg"
-}
-
-# link_into TARGET LINK : make LINK a symlink to TARGET (replace a wrong one).
-link_into() {
-	local target="$1" link="$2"
-	if [[ -L "$link" && "$(readlink "$link")" == "$target" ]]; then return 0; fi
-	if [[ -e "$link" && ! -L "$link" ]]; then
-		die "${link} exists and is not a symlink to ${target}; remove ${STACK_DIR} to start clean"
-	fi
-	ln -sfn "$target" "$link"
-}
-
-pg_locale() {
-	local locales
-	locales="$(locale -a 2>/dev/null || true)"
-	if grep -ixE 'c\.utf-?8' <<<"$locales" >/dev/null; then echo C.UTF-8; else echo C; fi
-}
-
-# pg_pid : print the postmaster pid if the instance in $PG_DATA runs.
-pg_pid() {
-	local pid
-	[[ -f "${PG_DATA}/postmaster.pid" ]] || return 1
-	pid="$(read_pid "${PG_DATA}/postmaster.pid")" || return 1
-	pid_alive "$pid" postgres || return 1
-	printf '%s\n' "$pid"
-}
-
-# psql_admin [psql args...] : psql as the superuser over TCP.
-psql_admin() {
-	PGPASSWORD="$(secret pg-superuser-password)" PGCONNECT_TIMEOUT=5 \
-		PGOPTIONS="-c client_min_messages=warning" \
-		"${PB_PG_BIN}/psql" -X -q -v ON_ERROR_STOP=1 \
-		-h "$HOST" -p "$PG_PORT" -U "$PG_SUPERUSER" "$@"
-}
-
-pg_initdb() {
-	local owner locale pwfile
-	owner="$(pg_os_user)"
-	if [[ -d "$PG_DATA" ]] && [[ -n "$(ls -A "$PG_DATA")" ]]; then
-		die "${PG_DATA} is not empty but has no PG_VERSION (failed initdb?); remove it and retry"
-	fi
-	install -d -m 700 -o "$owner" -g "$(id -gn "$owner")" "$PG_DATA"
-	install -d -m 750 -o "$owner" -g "$(id -gn "$owner")" "$PG_SOCK"
-	locale="$(pg_locale)"
-	pwfile="${PG_SOCK}/.initdb-pw"
-	install -m 600 -o "$owner" -g "$(id -gn "$owner")" /dev/null "$pwfile"
-	secret pg-superuser-password >"$pwfile"
-	log "postgres-primary: initdb (${PG_DATA}, locale ${locale}, owner ${owner})"
-	if ! run_as_pg "${PB_PG_BIN}/initdb" -D "$PG_DATA" -U "$PG_SUPERUSER" \
-		--auth=scram-sha-256 --pwfile="$pwfile" -E UTF8 --locale="$locale" \
-		>"${LOG_DIR}/initdb-primary.log" 2>&1; then
-		rm -f "$pwfile"
-		tail -20 "${LOG_DIR}/initdb-primary.log" >&2
-		die "initdb failed (full log: ${LOG_DIR}/initdb-primary.log)"
-	fi
-	rm -f "$pwfile"
-}
-
-pg_write_conf() {
-	local owner tmp
-	owner="$(pg_os_user)"
-	tmp="$(mktemp)"
-	sed -e "s|@LISTEN@|${HOST}|g" -e "s|@PORT@|${PG_PORT}|g" -e "s|@SOCKET_DIR@|${PG_SOCK}|g" \
-		"${PB_REPO_ROOT}/ops/postgres/postgresql.local.conf" >"$tmp"
-	install -m 600 -o "$owner" -g "$(id -gn "$owner")" "$tmp" "${PG_DATA}/partsbin.conf"
-	rm -f "$tmp"
-	if ! grep -qx "include_if_exists = 'partsbin.conf'" "${PG_DATA}/postgresql.conf"; then
-		printf "\n# partsbin local stack settings\ninclude_if_exists = 'partsbin.conf'\n" |
-			run_as_pg tee -a "${PG_DATA}/postgresql.conf" >/dev/null
-	fi
-}
-
-# A killed postmaster can linger as a zombie until PID 1 reaps it (seconds on
-# this kind of VM); Postgres then refuses to start ("lock file already
-# exists"). Wait for it. A recycled pid (another program) makes the lock file
-# stale: remove it.
-pg_wait_stale_postmaster() {
-	local pid
-	pid="$(read_pid "${PG_DATA}/postmaster.pid" 2>/dev/null)" || return 0
-	pid_gone "$pid" && return 0
-	if pid_zombie "$pid"; then
-		log "postgres-primary: waiting for the previous postmaster (pid ${pid}, zombie) to be reaped"
-		wait_until 15 pid_gone "$pid" || true
-	fi
-	if ! pid_gone "$pid" && ! pid_alive "$pid" postgres; then
-		log "postgres-primary: removing stale postmaster.pid (pid ${pid} is another program now)"
-		run_as_pg rm -f "${PG_DATA}/postmaster.pid"
-	fi
-}
-
-pg_up() {
-	pg_paths primary create
-	local pid owner
-	owner="$(pg_os_user)"
-	if pid="$(pg_pid)"; then
-		log "postgres-primary: already running (pid ${pid}, ${HOST}:${PG_PORT})"
-	else
-		if port_open "$HOST" "$PG_PORT"; then
-			die "port ${HOST}:${PG_PORT} is in use by another process (set PB_PG_PORT)"
-		fi
-		install -d -m 750 -o "$owner" -g "$(id -gn "$owner")" "$PG_SOCK"
-		if [[ ! -f "${PG_DATA}/PG_VERSION" ]]; then
-			pg_initdb
-		elif [[ ! -s "${SECRETS_DIR}/pg-superuser-password" ]]; then
-			die "Postgres data exists but ${SECRETS_DIR}/pg-superuser-password is gone; run 'stack.sh down && rm -rf ${STACK_DIR}'"
-		fi
-		[[ "$(stat -c %U "$PG_DATA")" == "$owner" ]] ||
-			die "${PG_DATA} belongs to $(stat -c %U "$PG_DATA"), expected ${owner}"
-		pg_write_conf
-		if [[ ! -e "$PG_LOG" ]]; then install -m 640 -o "$owner" -g "$(id -gn "$owner")" /dev/null "$PG_LOG"; fi
-		pg_wait_stale_postmaster
-		log "postgres-primary: starting on ${HOST}:${PG_PORT}"
-		# -w: pg_ctl returns as soon as the server is up, or at once if it dies
-		if ! run_as_pg "${PB_PG_BIN}/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 30 -s start ||
-			! wait_until 30 "${PB_PG_BIN}/pg_isready" -q -h "$HOST" -p "$PG_PORT"; then
-			tail -30 "$PG_LOG" >&2 || true
-			die "postgres-primary did not become ready within 30 s (log: ${PG_LOG})"
-		fi
-		pid="$(pg_pid || echo '?')"
-		log "postgres-primary: ready (pid ${pid})"
-	fi
-	pg_bootstrap
-}
-
-# Roles, database, extensions. Idempotent; the app password is re-applied so
-# the role always matches the secret.
-pg_bootstrap() {
-	local app_pw
-	app_pw="$(secret app-password)"
-	psql_admin -d postgres <<SQL
-SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', '${APP_ROLE}', '${app_pw}')
- WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${APP_ROLE}') \gexec
-ALTER ROLE ${APP_ROLE} WITH LOGIN PASSWORD '${app_pw}';
-\c template1
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE EXTENSION IF NOT EXISTS unaccent;
-\c postgres
-SELECT format('CREATE DATABASE %I OWNER %I', '${APP_DB}', '${APP_ROLE}')
- WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${APP_DB}') \gexec
-\c ${APP_DB}
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE EXTENSION IF NOT EXISTS unaccent;
-SQL
-	log "postgres-primary: role ${APP_ROLE}, database ${APP_DB}, extensions pg_trgm+unaccent ok"
-}
-
-pg_down() {
-	pg_paths primary
-	local pid
-	if ! pid="$(pg_pid)"; then
-		log "postgres-primary: not running"
-		return 0
-	fi
-	run_as_pg "${PB_PG_BIN}/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 -s stop
-	log "postgres-primary: stopped (pid ${pid})"
-}
 
 # ----------------------------------------------------------------- Redis ---
 REDIS_PIDFILE="${RUN_DIR}/redis.pid"
@@ -389,16 +183,21 @@ write_env() {
 	super_pw="$(secret pg-superuser-password)"
 	stripe_key="sk_test_$(secret stripe-api-key)"
 	webhook_secret="whsec_$(secret stripe-webhook-secret)"
+	local primary
+	primary="$(pool_primary 2>/dev/null || echo 0)"
 	tmp="${ENV_FILE}.tmp"
 	(
 		umask 077
 		cat >"$tmp" <<ENV
 # generated by ops/local/stack.sh up; source it: . ${ENV_FILE}
-export PARTSBIN_DATABASE_URL='postgres://${APP_ROLE}:${app_pw}@${HOST}:${PG_PORT}/${APP_DB}?sslmode=disable'
+# Everything goes through Pgpool-II (${PGPOOL_PORT}); the nodes are ${PG_PORTS[0]} and ${PG_PORTS[1]}.
+export PARTSBIN_DATABASE_URL='postgres://${APP_ROLE}:${app_pw}@${HOST}:${PGPOOL_PORT}/${APP_DB}?sslmode=disable'
 export PARTSBIN_REDIS_URL='redis://default:${redis_pw}@${HOST}:${REDIS_PORT}/0'
 export PARTSBIN_SMTP_ADDR='${HOST}:${SMTP_PORT}'
 export PARTSBIN_MAILPIT_URL='http://${HOST}:${MAILPIT_PORT}'
-export PARTSBIN_TEST_PG_ADMIN_URL='postgres://${PG_SUPERUSER}:${super_pw}@${HOST}:${PG_PORT}/postgres?sslmode=disable'
+export PARTSBIN_TEST_PG_ADMIN_URL='postgres://${PG_SUPERUSER}:${super_pw}@${HOST}:${PGPOOL_PORT}/postgres?sslmode=disable'
+# the primary node itself (tests drop their databases there, see apptest)
+export PARTSBIN_TEST_PG_PRIMARY_URL='postgres://${PG_SUPERUSER}:${super_pw}@${HOST}:${PG_PORTS[$primary]}/postgres?sslmode=disable'
 export PARTSBIN_STRIPE_API_BASE='http://${HOST}:${STRIPE_PORT}'
 export PARTSBIN_STRIPE_API_KEY='${stripe_key}'
 export PARTSBIN_STRIPE_WEBHOOK_SECRET='${webhook_secret}'
@@ -413,10 +212,10 @@ cmd_up() {
 	local t0
 	t0="$(now_ms)"
 	ensure_dirs
-	secret pg-superuser-password >/dev/null
-	secret app-password >/dev/null
+	db_secrets
 	secret redis-password >/dev/null
 	pg_up
+	pgpool_up
 	redis_up
 	mailpit_up
 	stripe_up
@@ -433,6 +232,7 @@ cmd_down() {
 	stripe_down
 	mailpit_down
 	redis_down
+	pgpool_down
 	pg_down
 	log "stack down"
 }
@@ -443,12 +243,6 @@ status_line() {
 
 cmd_status() {
 	local pid
-	pg_paths primary
-	if pid="$(pg_pid)"; then
-		status_line postgres-primary running "${HOST}:${PG_PORT}" "pid ${pid}"
-	else
-		status_line postgres-primary stopped "${HOST}:${PG_PORT}" "-"
-	fi
 	if pid="$(pidfile_alive "$REDIS_PIDFILE" redis-server)"; then
 		status_line redis running "${HOST}:${REDIS_PORT}" "pid ${pid}"
 	else
@@ -475,6 +269,30 @@ cmd_status() {
 		fi
 	done
 	shopt -u nullglob
+	pg_status
+}
+
+db_secrets() {
+	local s
+	for s in pg-superuser-password app-password replication-password pgpool-check-password pcp-password; do
+		secret "$s" >/dev/null
+	done
+}
+
+# db-up / db-down: only Postgres and Pgpool (the failover tests run a
+# private pair of nodes this way, with their own STACK_DIR and ports).
+cmd_db_up() {
+	ensure_dirs
+	db_secrets
+	pg_up
+	pgpool_up
+	write_env
+}
+
+cmd_db_down() {
+	[[ -d "$RUN_DIR" ]] || return 0
+	pgpool_down
+	pg_down
 }
 
 cmd_env() {
@@ -483,7 +301,7 @@ cmd_env() {
 }
 
 usage() {
-	echo "usage: bash ops/local/stack.sh up|down|status|env" >&2
+	echo "usage: bash ops/local/stack.sh up|down|status|env|failover|rejoin|db-up|db-down" >&2
 	exit 2
 }
 
@@ -492,5 +310,9 @@ up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
 env) cmd_env ;;
+failover) pg_failover ;;
+rejoin) pg_rejoin ;;
+db-up) cmd_db_up ;;
+db-down) cmd_db_down ;;
 *) usage ;;
 esac

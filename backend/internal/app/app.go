@@ -83,9 +83,12 @@ type App struct {
 	Cart      *cart.Service
 	Checkout  *checkout.Service
 	Health    *rpc.Health
-	mail      *mail.Queue
-	checker   *grpchealth.StaticChecker
-	handler   http.Handler
+	// Topology reports (and logs changes of) the replication state behind
+	// Pgpool-II.
+	Topology *db.Topology
+	mail     *mail.Queue
+	checker  *grpchealth.StaticChecker
+	handler  http.Handler
 	// orderEvents wakes order watchers on this instance.
 	orderEvents *pubsub.Hub
 	stripe      *stripepay.Client
@@ -185,8 +188,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 		Events:       a.orderEvents,
 		Payments:     payments,
 	})
+	a.Topology = db.NewTopology(pool, log)
 	a.Health = rpc.NewHealth(
-		rpc.ReadyCheck{Name: "postgres", Check: func(ctx context.Context) error { return pool.Ping(ctx) }},
+		rpc.ReadyCheck{Name: "postgres", Check: func(ctx context.Context) error { return pool.Ping(ctx) }, Detail: a.Topology.Describe},
 		rpc.ReadyCheck{Name: "redis", Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
 	)
 	a.handler = a.routes(sessions)
@@ -288,6 +292,12 @@ func (a *App) Run(ctx context.Context) {
 		a.Catalog.Run(ctx, a.Redis, a.Log)
 	}()
 	defer func() { <-cacheDone }()
+	topoDone := make(chan struct{})
+	go func() {
+		defer close(topoDone)
+		a.Topology.Watch(ctx, 5*time.Second)
+	}()
+	defer func() { <-topoDone }()
 	select {
 	case <-a.Health.Draining():
 		for _, name := range ServiceNames {

@@ -46,6 +46,11 @@ import (
 // .stack/env.
 type Env struct {
 	PGAdminURL string
+	// PGDropURL is where test databases are dropped: the primary itself,
+	// not Pgpool, because Pgpool answers every DROP DATABASE by closing
+	// the idle connections of all its children, which cuts clients of
+	// other tests that are just connecting. Defaults to PGAdminURL.
+	PGDropURL string
 	RedisURL   string
 	SMTPAddr   string
 	MailpitURL string
@@ -58,6 +63,7 @@ func LoadEnv(t testing.TB) Env {
 	t.Helper()
 	e := Env{
 		PGAdminURL: os.Getenv("PARTSBIN_TEST_PG_ADMIN_URL"),
+		PGDropURL:  os.Getenv("PARTSBIN_TEST_PG_PRIMARY_URL"),
 		RedisURL:   os.Getenv("PARTSBIN_REDIS_URL"),
 		SMTPAddr:   os.Getenv("PARTSBIN_SMTP_ADDR"),
 		MailpitURL: os.Getenv("PARTSBIN_MAILPIT_URL"),
@@ -68,6 +74,9 @@ func LoadEnv(t testing.TB) Env {
 	}
 	if e.PGAdminURL == "" || e.RedisURL == "" || e.SMTPAddr == "" || e.MailpitURL == "" || e.StripeAPIBase == "" {
 		t.Fatal("integration tests need the local stack: run `just test`, or `just up` and then `. .stack/env && go test ./...`")
+	}
+	if e.PGDropURL == "" {
+		e.PGDropURL = e.PGAdminURL
 	}
 	return e
 }
@@ -102,7 +111,7 @@ func WithConfig(f func(*config.Config)) Option {
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	env := LoadEnv(t)
-	dbURL := freshDatabase(t, env.PGAdminURL)
+	dbURL := freshDatabase(t, env)
 	prefix := "t:" + randomHex(6) + ":"
 
 	cfg := config.Default()
@@ -375,8 +384,9 @@ var (
 )
 
 // freshDatabase clones the migrated template database for one test.
-func freshDatabase(t testing.TB, adminURL string) string {
+func freshDatabase(t testing.TB, env Env) string {
 	t.Helper()
+	adminURL := env.PGAdminURL
 	ctx := context.Background()
 	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx, adminURL) })
 	if templateErr != nil {
@@ -401,7 +411,7 @@ func freshDatabase(t testing.TB, adminURL string) string {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), adminURL)
+		c, err := pgx.Connect(context.Background(), env.PGDropURL)
 		if err != nil {
 			return
 		}

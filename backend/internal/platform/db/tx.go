@@ -28,6 +28,15 @@ type errCommitUnknown struct{ err error }
 func (e errCommitUnknown) Error() string { return "commit outcome unknown: " + e.err.Error() }
 func (e errCommitUnknown) Unwrap() error { return e.err }
 
+// pinPrimary is the first statement of every read-write transaction. Behind
+// Pgpool-II, reads inside a transaction are load-balanced to the standby
+// until the first write; this comment makes Pgpool send the statement to
+// the primary and keep the rest of the transaction there, so the stock,
+// code and state checks a write transaction makes see the primary's latest
+// data under the same snapshot as its writes. Against a single Postgres it
+// is a cheap no-op.
+const pinPrimary = "/*NO LOAD BALANCE*/ SELECT 1"
+
 // InTx runs fn in a transaction and commits it, retrying the whole
 // transaction (within the default budget) on serialization failures,
 // deadlocks and connections that broke before COMMIT was sent. fn must not
@@ -41,6 +50,12 @@ func InTx(ctx context.Context, pool *pgxpool.Pool, opts TxOptions, fn func(pgx.T
 		tx, err := pool.BeginTx(ctx, txOpts)
 		if err != nil {
 			return fmt.Errorf("begin: %w", err)
+		}
+		if !opts.ReadOnly {
+			if _, err := tx.Exec(ctx, pinPrimary); err != nil {
+				_ = tx.Rollback(context.WithoutCancel(ctx))
+				return fmt.Errorf("begin: %w", err)
+			}
 		}
 		if err := fn(tx); err != nil {
 			_ = tx.Rollback(context.WithoutCancel(ctx))

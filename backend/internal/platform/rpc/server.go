@@ -16,6 +16,10 @@ import (
 type ReadyCheck struct {
 	Name  string
 	Check func(ctx context.Context) error
+	// Detail, if set, describes the dependency's state in /readyz (for
+	// example "commits asynchronous: no synchronous standby") without
+	// deciding readiness.
+	Detail func(ctx context.Context) string
 }
 
 // Health serves /healthz and /readyz and knows whether the server drains.
@@ -56,9 +60,10 @@ func (h *Health) Ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	type result struct {
-		Name  string `json:"name"`
-		OK    bool   `json:"ok"`
-		Error string `json:"error,omitempty"`
+		Name   string `json:"name"`
+		OK     bool   `json:"ok"`
+		Error  string `json:"error,omitempty"`
+		Detail string `json:"detail,omitempty"`
 	}
 	results := make([]result, len(h.checks))
 	var wg sync.WaitGroup
@@ -67,6 +72,9 @@ func (h *Health) Ready(w http.ResponseWriter, r *http.Request) {
 			results[i] = result{Name: c.Name, OK: true}
 			if err := c.Check(ctx); err != nil {
 				results[i] = result{Name: c.Name, OK: false, Error: err.Error()}
+			}
+			if c.Detail != nil {
+				results[i].Detail = c.Detail(ctx)
 			}
 		})
 	}
