@@ -223,8 +223,14 @@ pg_wait_stale_postmaster() {
 	fi
 }
 
-# pg_start : start the selected node (already initialised).
+# pg_start : start the selected node (already initialised) or die.
 pg_start() {
+	pg_try_start || die "postgres-${NODE_NAME} did not become ready within 60 s (log: ${PG_LOG})"
+}
+
+# pg_try_start : start the selected node; fails (with the log's tail) if it
+# does not come up.
+pg_try_start() {
 	local pid owner role=primary
 	owner="$(pg_os_user)"
 	is_standby && role=standby
@@ -244,8 +250,8 @@ pg_start() {
 	# -w: pg_ctl returns as soon as the server accepts connections
 	if ! run_as_pg "${PB_PG_BIN}/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 -s start ||
 		! wait_until 30 "${PB_PG_BIN}/pg_isready" -q -h "$HOST" -p "$NODE_PORT"; then
-		tail -30 "$PG_LOG" >&2 || true
-		die "postgres-${NODE_NAME} did not become ready within 60 s (log: ${PG_LOG})"
+		tail -8 "$PG_LOG" >&2 || true
+		return 1
 	fi
 	log "postgres-${NODE_NAME}: ready (pid $(pg_pid || echo '?'))"
 }
@@ -288,7 +294,12 @@ pg_make_standby() {
 		install -d -m 700 -o "$owner" -g "$(id -gn "$owner")" "$PG_DATA"
 	fi
 	run_as_pg env "${env_lines[@]}" "${PGPOOL_DIR}/scripts/rejoin.sh" prepare
-	pg_start
+	if ! pg_try_start; then
+		warn "postgres-${NODE_NAME}: the rewound node does not start; taking a fresh base backup"
+		pg_stop immediate
+		run_as_pg env "${env_lines[@]}" REJOIN_FRESH=1 "${PGPOOL_DIR}/scripts/rejoin.sh" prepare
+		pg_start
+	fi
 	if [[ "$attach" == attach ]]; then
 		run_as_pg env "${env_lines[@]}" "${PGPOOL_DIR}/scripts/rejoin.sh" attach
 	else

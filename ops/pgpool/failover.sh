@@ -70,4 +70,7 @@ clear_sync "$new_host" "$new_port" || {
 	log "could not clear synchronous_standby_names on the new primary"
 	exit 1
 }
+# A checkpoint writes the new timeline into the control file; pg_rewind
+# reads it there when the old primary rejoins.
+sql "$new_host" "$new_port" "CHECKPOINT" >/dev/null || log "checkpoint after promotion failed"
 log "node ${new_id} is the primary (asynchronous until a standby rejoins: ops/pgpool/rejoin.sh)"

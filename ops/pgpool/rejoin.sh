@@ -51,8 +51,21 @@ prepare() {
 	primary_sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${SLOT}' AND NOT active" >/dev/null
 	primary_sql "SELECT pg_create_physical_replication_slot('${SLOT}', true) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '${SLOT}')" >/dev/null
 
+	# pg_rewind reads the source's timeline from its control file, which a
+	# recent promotion updates only at the next checkpoint.
+	primary_sql "CHECKPOINT" >/dev/null
+
 	local saved="" source="host=${PRIMARY_HOST} port=${PRIMARY_PORT} user=${SUPERUSER} dbname=postgres connect_timeout=5"
+	if [[ -n "${REJOIN_FRESH:-}" && -f "${NODE_DATA}/PG_VERSION" ]]; then
+		log "fresh base backup requested"
+		saved="$(mktemp)"
+		cp "${NODE_DATA}/partsbin.conf" "$saved"
+		find "$NODE_DATA" -mindepth 1 -delete
+	fi
 	if [[ -f "${NODE_DATA}/PG_VERSION" ]]; then
+		# pg_rewind first finishes crash recovery in single-user mode,
+		# which refuses to run as a standby.
+		rm -f "${NODE_DATA}/standby.signal"
 		saved="$(mktemp)"
 		cp "${NODE_DATA}/partsbin.conf" "$saved"
 		log "pg_rewind onto ${PRIMARY_HOST}:${PRIMARY_PORT}"

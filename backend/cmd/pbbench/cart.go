@@ -177,6 +177,7 @@ func prepareCheckout(ctx context.Context, o options, customers int, stderr io.Wr
 	}
 	addr := &commonv1.Address{Recipient: "Bench Customer", Line1: "Benchstr. 1", City: "Berlin", PostalCode: "10115", CountryCode: "DE"}
 	counters := make(callCounters, o.concurrency)
+	acks := newAckLog(o.concurrency)
 	call := func(ctx context.Context, worker int) error {
 		i := counters.next(worker)
 		n := worker % len(carts)
@@ -184,18 +185,34 @@ func prepareCheckout(ctx context.Context, o options, customers int, stderr io.Wr
 		var err error
 		for k := range 2 {
 			p := products[(worker*7919+int(i)*2+k)%len(products)]
-			if _, err = carts[n].client.AddItem(ctx, &cartv1.AddItemRequest{ProductId: p, Quantity: 1}); err != nil {
+			err = retryOutage(ctx, func() error {
+				_, err := carts[n].client.AddItem(ctx, &cartv1.AddItemRequest{ProductId: p, Quantity: 1})
+				return err
+			})
+			if err != nil {
 				break
 			}
 			picked = append(picked, p)
 		}
 		if err == nil {
-			_, err = orders[n].PlaceOrder(ctx, &checkoutv1.PlaceOrderRequest{
-				ShippingAddress: addr, PaymentMethod: checkoutv1.PaymentMethod_PAYMENT_METHOD_CASH_ON_DELIVERY,
-				IdempotencyKey: "bench-" + randomHex(12),
+			// One key per checkout, kept across retries: a PlaceOrder whose
+			// answer was lost in an outage is asked again and answers with
+			// the order it made, never a second one.
+			key := "bench-" + randomHex(12)
+			var res *checkoutv1.PlaceOrderResponse
+			err = retryOutage(ctx, func() error {
+				var err error
+				res, err = orders[n].PlaceOrder(ctx, &checkoutv1.PlaceOrderRequest{
+					ShippingAddress: addr, PaymentMethod: checkoutv1.PaymentMethod_PAYMENT_METHOD_CASH_ON_DELIVERY,
+					IdempotencyKey: key,
+				})
+				return err
 			})
+			if err == nil {
+				acks.record(worker, n, key, res.GetOrder().GetId())
+			}
 		}
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			// A failed checkout (a product sold out meanwhile) leaves its
 			// lines behind: take them out so the next call starts clean.
 			for _, p := range picked {
@@ -204,6 +221,13 @@ func prepareCheckout(ctx context.Context, o options, customers int, stderr io.Wr
 		}
 		return err
 	}
-	return workload{call: call, protocol: o.protocol,
-		notes: []string{"checkout: one call = AddItem, AddItem, PlaceOrder (cash on delivery); workers on one customer share its cart lock"}}, nil
+	report := func(ctx context.Context, w io.Writer) error {
+		return acks.verify(ctx, w, func(ctx context.Context, customer int, id string) error {
+			_, err := orders[customer].GetOrder(ctx, &checkoutv1.GetOrderRequest{OrderId: id})
+			return err
+		})
+	}
+	return workload{call: call, protocol: o.protocol, report: report,
+		notes: []string{"checkout: one call = AddItem, AddItem, PlaceOrder (cash on delivery); workers on one customer share its cart lock",
+			"checkout: `unavailable` and broken connections (a database failover) are retried within the call, PlaceOrder with the same idempotency key"}}, nil
 }

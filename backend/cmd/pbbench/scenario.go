@@ -59,6 +59,9 @@ type workload struct {
 	// direct, when set, replaces the timed load: the scenario measures and
 	// prints its own figures (e.g. stream fan-out).
 	direct func(ctx context.Context, stdout io.Writer) error
+	// report, if set, prints what the scenario checks after the run (e.g.
+	// that every acknowledged order exists).
+	report func(ctx context.Context, stdout io.Writer) error
 }
 
 // prepareFunc readies a scenario once its flags are parsed. It may make
@@ -226,5 +229,10 @@ func runScenario(ctx context.Context, sc scenario, args []string, stdout, stderr
 		fmt.Fprintf(stdout, "note: %s\n", n)
 	}
 	fmt.Fprintf(stdout, "stopped: %s after %v\n", res.stop, res.elapsed.Round(time.Millisecond))
+	if w.report != nil {
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer rcancel()
+		return w.report(rctx, stdout)
+	}
 	return nil
 }

@@ -50,7 +50,7 @@ type Env struct {
 	// not Pgpool, because Pgpool answers every DROP DATABASE by closing
 	// the idle connections of all its children, which cuts clients of
 	// other tests that are just connecting. Defaults to PGAdminURL.
-	PGDropURL string
+	PGDropURL  string
 	RedisURL   string
 	SMTPAddr   string
 	MailpitURL string

@@ -49,6 +49,14 @@ func TestRetry_ClassifiesErrors(t *testing.T) {
 		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, 3, true},
 		{"connection reset", io.ErrUnexpectedEOF, 3, true},
 	}
+	// A real connect failure (nothing listens on port 1).
+	_, refused := pgconn.Connect(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=2")
+	cases = append(cases, struct {
+		name     string
+		err      error
+		calls    int
+		wantUnav bool
+	}{"connect refused", refused, 3, true})
 	for _, c := range cases {
 		calls := 0
 		err := RetryWith(context.Background(), budget, func(context.Context) error { calls++; return c.err })

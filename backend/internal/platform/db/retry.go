@@ -98,6 +98,17 @@ func classify(err error) errorKind {
 		return permanent
 	}
 	var pgErr *pgconn.PgError
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		// Could not open a connection. Bad credentials or a missing
+		// database will not fix themselves; anything else (refused, reset,
+		// Pgpool's "failed to create a backend connection" while a node
+		// fails over, "the database system is starting up") may.
+		if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000") {
+			return permanent
+		}
+		return connection
+	}
 	if errors.As(err, &pgErr) {
 		switch {
 		case pgErr.Code == CodeSerialization || pgErr.Code == CodeDeadlock:
@@ -114,10 +125,9 @@ func classify(err error) errorKind {
 	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
 		return connection
 	}
-	var connectErr *pgconn.ConnectError
 	var netErr net.Error
 	var opErr *net.OpError
-	if errors.As(err, &connectErr) || errors.As(err, &netErr) || errors.As(err, &opErr) ||
+	if errors.As(err, &netErr) || errors.As(err, &opErr) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return connection
