@@ -300,10 +300,16 @@ pg_make_standby() {
 		run_as_pg env "${env_lines[@]}" REJOIN_FRESH=1 "${PGPOOL_DIR}/scripts/rejoin.sh" prepare
 		pg_start
 	fi
-	if [[ "$attach" == attach ]]; then
-		run_as_pg env "${env_lines[@]}" "${PGPOOL_DIR}/scripts/rejoin.sh" attach
-	else
-		run_as_pg env "${env_lines[@]}" PCP_PORT= "${PGPOOL_DIR}/scripts/rejoin.sh" attach
+	local pcp=()
+	[[ "$attach" == attach ]] || pcp=(PCP_PORT=)
+	if ! run_as_pg env "${env_lines[@]}" "${pcp[@]}" STREAM_TIMEOUT=20 "${PGPOOL_DIR}/scripts/rejoin.sh" attach; then
+		# A standby killed mid-write can keep a torn WAL record it never
+		# gets past; a fresh copy always works.
+		warn "postgres-${NODE_NAME}: does not stream; taking a fresh base backup"
+		pg_stop immediate
+		run_as_pg env "${env_lines[@]}" REJOIN_FRESH=1 "${PGPOOL_DIR}/scripts/rejoin.sh" prepare
+		pg_start
+		run_as_pg env "${env_lines[@]}" "${pcp[@]}" "${PGPOOL_DIR}/scripts/rejoin.sh" attach
 	fi
 }
 
@@ -590,4 +596,25 @@ pg_status() {
 		psql_node "$p" -d postgres -P pager=off -c "SELECT application_name AS standby, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay_lag_bytes, replay_lag FROM pg_stat_replication" \
 			-c "SELECT current_setting('synchronous_standby_names') AS synchronous_standby_names, current_setting('synchronous_commit') AS synchronous_commit"
 	fi
+}
+
+# pg_kill_standby : kill the standby (immediate) and time until a write
+# through Pgpool commits again (it waits until Pgpool's health check fails
+# the standby over and failover.sh clears synchronous_standby_names).
+pg_kill_standby() {
+	local s t0 ms
+	s="$(pgpool_nodes | awk '$2 == "up" && $3 == "standby" { print $1 }')"
+	[[ -n "$s" ]] || die "Pgpool reports no standby that is up"
+	node "$s"
+	log "kill-standby: killing the standby node${s} (pg_ctl stop -m immediate)"
+	t0="$(now_ms)"
+	pg_stop immediate
+	until psql_pool -d postgres -c "CREATE TEMP TABLE standby_probe (i int)" >/dev/null 2>&1; do
+		if (($(now_ms) - t0 > 60000)); then
+			die "no commit through Pgpool 60 s after the kill; see ${LOG_DIR}/pgpool.log"
+		fi
+		sleep 0.05
+	done
+	ms=$(($(now_ms) - t0))
+	log "kill-standby: commits go on after ${ms} ms, asynchronously (no standby); 'just rejoin' restores it"
 }

@@ -301,7 +301,7 @@ cmd_env() {
 }
 
 usage() {
-	echo "usage: bash ops/local/stack.sh up|down|status|env|failover|rejoin|db-up|db-down" >&2
+	echo "usage: bash ops/local/stack.sh up|down|status|env|failover|kill-standby|rejoin|db-up|db-down" >&2
 	exit 2
 }
 
@@ -312,6 +312,7 @@ status) cmd_status ;;
 env) cmd_env ;;
 failover) pg_failover ;;
 rejoin) pg_rejoin ;;
+kill-standby) pg_kill_standby ;;
 db-up) cmd_db_up ;;
 db-down) cmd_db_down ;;
 *) usage ;;

@@ -48,7 +48,9 @@ prepare() {
 	fi
 	# A fresh slot holds the primary's WAL from now on, so the rewound node
 	# finds everything it needs to catch up.
-	primary_sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${SLOT}' AND NOT active" >/dev/null
+	# A slot that is still there keeps the WAL this node has not received
+	# yet; only one the primary gave up on (wal_status lost) is replaced.
+	primary_sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '${SLOT}' AND NOT active AND wal_status = 'lost'" >/dev/null
 	primary_sql "SELECT pg_create_physical_replication_slot('${SLOT}', true) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '${SLOT}')" >/dev/null
 
 	# pg_rewind reads the source's timeline from its control file, which a
@@ -61,6 +63,13 @@ prepare() {
 		saved="$(mktemp)"
 		cp "${NODE_DATA}/partsbin.conf" "$saved"
 		find "$NODE_DATA" -mindepth 1 -delete
+	fi
+	if [[ -f "${NODE_DATA}/standby.signal" && -z "${REJOIN_FRESH:-}" ]]; then
+		# Already a standby (it was stopped or killed as one): it only has
+		# to start and catch up. pg_rewind would finish its recovery as a
+		# primary and write WAL of its own that the real primary lacks.
+		log "already a standby; it catches up from slot ${SLOT}"
+		return 0
 	fi
 	if [[ -f "${NODE_DATA}/PG_VERSION" ]]; then
 		# pg_rewind first finishes crash recovery in single-user mode,
@@ -92,9 +101,9 @@ prepare() {
 }
 
 attach() {
-	local deadline=$((SECONDS + 60)) state=""
+	local deadline=$((SECONDS + ${STREAM_TIMEOUT:-30})) state=""
 	until state="$(primary_sql "SELECT state FROM pg_stat_replication WHERE application_name = '${SLOT}'")" && [[ "$state" == streaming ]]; do
-		((SECONDS < deadline)) || die "node${NODE_ID} is not streaming after 60 s (state '${state}')"
+		((SECONDS < deadline)) || die "node${NODE_ID} is not streaming after ${STREAM_TIMEOUT:-30} s (state '${state}')"
 		sleep 0.2
 	done
 	log "streaming; making it the synchronous standby"
