@@ -101,6 +101,18 @@ func LimitBody(maxBytes int64, next http.Handler) http.Handler {
 	})
 }
 
+// closeWhileDraining asks HTTP/1.x clients to close their connection after
+// each response once the server drains. (HTTP/2 connections get a GOAWAY
+// from Shutdown.)
+func closeWhileDraining(h *Health, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 1 && h.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // ServerOptions configure Serve.
 type ServerOptions struct {
 	ReadHeaderTimeout time.Duration
@@ -111,9 +123,19 @@ type ServerOptions struct {
 }
 
 // Serve runs handler on ln with HTTP/1.1 and cleartext HTTP/2 until ctx
-// ends, then shuts down gracefully: /readyz turns 503 and streams are told
-// to end, after DrainDelay the listener closes and in-flight calls get up to
-// ShutdownGrace to finish.
+// ends, then shuts down gracefully: /readyz turns 503, streams are told to
+// end and every HTTP/1.1 response says "Connection: close"; after DrainDelay
+// the listener closes and in-flight calls get up to ShutdownGrace to finish.
+//
+// Why close connections one response at a time instead of closing the idle
+// ones at once (what SetKeepAlivesEnabled(false) does): a proxy in front
+// (the edge) may be writing a request onto an idle keep-alive connection at
+// the very moment it is closed, and it cannot safely retry a POST it has
+// already sent. Answered with "Connection: close", the proxy drops each
+// connection itself after a complete exchange; connections it leaves idle
+// it closes after its own keep-alive timeout (1 s at the edge, shorter than
+// DrainDelay), so none is left when the listener closes, and new
+// connections are refused, which a proxy may retry anywhere.
 //
 // There is no WriteTimeout: it would cut server streams. Unary calls are
 // bounded by the Observer's deadline instead; streams by their heartbeats
@@ -123,7 +145,7 @@ func Serve(ctx context.Context, ln net.Listener, handler http.Handler, health *H
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           closeWhileDraining(health, handler),
 		Protocols:         &protocols,
 		ReadHeaderTimeout: opts.ReadHeaderTimeout,
 		ReadTimeout:       opts.ReadTimeout,
