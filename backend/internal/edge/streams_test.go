@@ -164,3 +164,5 @@ func testEdgeErrors(t *testing.T, c *cluster) {
 			pre.StatusCode, pre.Header.Get("Access-Control-Allow-Origin"), pre.Header.Get("RateLimit-Limit"))
 	}
 }
+
+func connectGRPC() connect.ClientOption { return connect.WithGRPC() }
