@@ -144,12 +144,19 @@ load_redis_url() {
 	export PB_EDGE_REDIS_PREFIX="${PB_EDGE_REDIS_PREFIX:-pb:edge:}" PB_EDGE_REDIS_TIMEOUT_MS="${PB_EDGE_REDIS_TIMEOUT_MS:-500}"
 }
 
-# fingerprint: what the running edge was started with (config + settings).
+# fingerprint: what the running edge was started with (rendered config and
+# settings: a change needs a restart, the master keeps its environment).
 fingerprint() {
 	{
 		cat "${PREFIX}/conf/edge.d/"*.conf
 		printf '%s\n' "$PB_EDGE_REDIS_URL" "$PB_EDGE_LIMITER" "$PB_EDGE_LIMITS" "$PB_EDGE_REDIS_PREFIX" "$PB_EDGE_REDIS_TIMEOUT_MS"
 	} | sha256sum | cut -c1-16
+}
+
+# code_fingerprint: the committed config, Lua and limiter script (a change
+# needs only a reload: no connection is dropped).
+code_fingerprint() {
+	find "${PB_REPO_ROOT}/ops/openresty" -type f -print0 | sort -z | xargs -0 cat | cat - "$SCRIPT" | sha256sum | cut -c1-16
 }
 
 nginx_cmd() {
@@ -164,11 +171,22 @@ ready() {
 cmd_up() {
 	load_redis_url
 	render
-	local pid fp
+	local pid fp code
 	fp="$(fingerprint)"
+	code="$(code_fingerprint)"
 	if pid="$(edge_pid)"; then
 		if [[ "$(cat "${PREFIX}/fingerprint" 2>/dev/null)" == "$fp" ]]; then
-			log "edge: already running (pid ${pid}, http ${LISTEN}:${HTTP_PORT}, grpc ${LISTEN}:${GRPC_PORT})"
+			if [[ "$(cat "${PREFIX}/code-fingerprint" 2>/dev/null)" == "$code" ]]; then
+				log "edge: already running (pid ${pid}, http ${LISTEN}:${HTTP_PORT}, grpc ${LISTEN}:${GRPC_PORT})"
+				return 0
+			fi
+			if ! nginx_cmd -t -q 2>"${LOGS}/config-test.log"; then
+				cat "${LOGS}/config-test.log" >&2
+				die "edge: nginx rejected the new configuration; the running edge keeps the old one"
+			fi
+			kill -HUP "$pid"
+			echo "$code" >"${PREFIX}/code-fingerprint"
+			log "edge: config or Lua changed, reloaded (pid ${pid}; workers finish their requests)"
 			return 0
 		fi
 		log "edge: settings changed, restarting"
@@ -186,6 +204,7 @@ cmd_up() {
 	fi
 	nginx_cmd
 	echo "$fp" >"${PREFIX}/fingerprint"
+	echo "$code" >"${PREFIX}/code-fingerprint"
 	if ! wait_until 15 ready; then
 		tail -20 "${LOGS}/error.log" >&2 || true
 		die "edge: not answering after 15 s (log: ${LOGS}/error.log)"

@@ -125,6 +125,7 @@ function M.send(code, status, message, details)
   details = details or {}
   cors()
   ngx.header["Cache-Control"] = "no-store"
+  ngx.header["X-Request-Id"] = ngx.var.pb_request_id
   local ct = ngx.var.http_content_type or ""
   local grpc_code = grpc_codes[code] or 2
 
