@@ -83,31 +83,8 @@ main_conf() {
 }
 
 http_conf() {
-	local addr servers=""
-	IFS=',' read -r -a addrs <<<"$API_ADDRS"
-	for addr in "${addrs[@]}"; do
-		addr="${addr// /}"
-		[[ -n "$addr" ]] || continue
-		servers+="    server ${addr} max_fails=2 fail_timeout=2s;"$'\n'
-	done
-	[[ -n "$servers" ]] || die "PB_API_ADDRS names no instance"
-	cat <<CONF
-# rendered by ops/local/edge.sh from PB_API_ADDRS=${API_ADDRS}
-upstream partsbin_http {
-    least_conn;
-${servers}    keepalive 64;
-    # Shorter than the API's idle timeout and its drain delay: the edge
-    # never reuses a connection the API is about to close.
-    keepalive_timeout 1s;
-    keepalive_requests 10000;
-}
-upstream partsbin_grpc {
-    least_conn;
-${servers}    keepalive 64;
-    keepalive_timeout 1s;
-    keepalive_requests 10000;
-}
-CONF
+	echo "# rendered by ops/local/edge.sh: http-context additions (none natively)."
+	echo "# The API instances come from PB_EDGE_UPSTREAMS=${API_ADDRS}."
 }
 
 render() {
@@ -138,6 +115,7 @@ load_redis_url() {
 		)"
 		[[ -n "$PB_EDGE_REDIS_URL" ]] || die "${STACK_DIR}/env has no PARTSBIN_REDIS_URL"
 	fi
+	export PB_EDGE_UPSTREAMS="${API_ADDRS// /}"
 	export PB_EDGE_REDIS_URL="${PB_EDGE_REDIS_URL:-}"
 	export PB_EDGE_SCRIPT="$SCRIPT"
 	export PB_EDGE_LIMITER="${PB_EDGE_LIMITER:-on}" PB_EDGE_LIMITS="${PB_EDGE_LIMITS:-}"
@@ -149,7 +127,7 @@ load_redis_url() {
 fingerprint() {
 	{
 		cat "${PREFIX}/conf/edge.d/"*.conf
-		printf '%s\n' "$PB_EDGE_REDIS_URL" "$PB_EDGE_LIMITER" "$PB_EDGE_LIMITS" "$PB_EDGE_REDIS_PREFIX" "$PB_EDGE_REDIS_TIMEOUT_MS"
+		printf '%s\n' "$PB_EDGE_UPSTREAMS" "$PB_EDGE_REDIS_URL" "$PB_EDGE_LIMITER" "$PB_EDGE_LIMITS" "$PB_EDGE_REDIS_PREFIX" "$PB_EDGE_REDIS_TIMEOUT_MS"
 	} | sha256sum | cut -c1-16
 }
 

@@ -342,6 +342,9 @@ func newCluster(t testing.TB, opts clusterOptions) *cluster {
 		"PB_EDGE_LIMITER=on",
 	)
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("edge error log (tail):\n%s", tail(c.edgeErrLog, 40))
+		}
 		if out, err := c.edgeScript("down"); err != nil {
 			t.Logf("edge.sh down: %v\n%s", err, out)
 		}

@@ -101,13 +101,21 @@ func LimitBody(maxBytes int64, next http.Handler) http.Handler {
 	})
 }
 
-// closeWhileDraining asks HTTP/1.x clients to close their connection after
-// each response once the server drains. (HTTP/2 connections get a GOAWAY
-// from Shutdown.)
+// DrainingHeader is set on every response while the server drains. The edge
+// (ops/openresty/lua/partsbin/balancer.lua) takes an instance that answers
+// with it out of its rotation at once, long before the listener closes.
+const DrainingHeader = "X-Partsbin-Draining"
+
+// closeWhileDraining announces the drain on every response and asks
+// HTTP/1.x clients to close their connection after it. (HTTP/2 connections
+// get a GOAWAY from Shutdown.)
 func closeWhileDraining(h *Health, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ProtoMajor == 1 && h.draining.Load() {
-			w.Header().Set("Connection", "close")
+		if h.draining.Load() {
+			w.Header().Set(DrainingHeader, "1")
+			if r.ProtoMajor == 1 {
+				w.Header().Set("Connection", "close")
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -127,15 +135,16 @@ type ServerOptions struct {
 // end and every HTTP/1.1 response says "Connection: close"; after DrainDelay
 // the listener closes and in-flight calls get up to ShutdownGrace to finish.
 //
-// Why close connections one response at a time instead of closing the idle
-// ones at once (what SetKeepAlivesEnabled(false) does): a proxy in front
-// (the edge) may be writing a request onto an idle keep-alive connection at
-// the very moment it is closed, and it cannot safely retry a POST it has
-// already sent. Answered with "Connection: close", the proxy drops each
-// connection itself after a complete exchange; connections it leaves idle
-// it closes after its own keep-alive timeout (1 s at the edge, shorter than
-// DrainDelay), so none is left when the listener closes, and new
-// connections are refused, which a proxy may retry anywhere.
+// A proxy in front (the edge) must stop sending before the listener closes:
+// a request written onto a keep-alive connection as it is closed, or onto a
+// new connection still queued in the listener's backlog, is lost, and a
+// POST cannot be retried blindly. So while draining every response says
+// X-Partsbin-Draining (the edge then sends nothing new here) and, for
+// HTTP/1.x, "Connection: close" (for other clients; idle connections are
+// left for the client to close, not closed under it as
+// SetKeepAlivesEnabled(false) would). The edge's idle keep-alive
+// connections expire after 1 s, so a DrainDelay of a few seconds leaves
+// none when the listener closes.
 //
 // There is no WriteTimeout: it would cut server streams. Unary calls are
 // bounded by the Observer's deadline instead; streams by their heartbeats

@@ -103,8 +103,8 @@ func TestServe_DrainingClosesKeepAliveConnectionsAfterEachResponse(t *testing.T)
 		res.Body.Close()
 		return res
 	}
-	if res := get(); res.Close {
-		t.Fatal("response before draining asks to close the connection")
+	if res := get(); res.Close || res.Header.Get(DrainingHeader) != "" {
+		t.Fatal("response before draining announces a drain")
 	}
 	cancel()
 	<-health.Draining()
@@ -117,6 +117,9 @@ func TestServe_DrainingClosesKeepAliveConnectionsAfterEachResponse(t *testing.T)
 	// ... and the response tells the client to close it afterwards.
 	if !res.Close {
 		t.Error(`response while draining lacks "Connection: close"`)
+	}
+	if res.Header.Get(DrainingHeader) != "1" {
+		t.Errorf("response while draining lacks %s", DrainingHeader)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("Serve: %v", err)

@@ -11,6 +11,7 @@
 local resp = require("partsbin.resp")
 local routes = require("partsbin.routes")
 local reject = require("partsbin.reject")
+local lb = require("partsbin.balancer")
 
 local ceil, max, fmt = math.ceil, math.max, string.format
 local tonumber, tostring = tonumber, tostring
@@ -49,6 +50,7 @@ end
 -- init runs once in the master at start (and on reload): it reads the
 -- settings and the script, and fails the start on a bad one.
 function M.init()
+  lb.init(os.getenv("PB_EDGE_UPSTREAMS"))
   local c = {
     enabled = (os.getenv("PB_EDGE_LIMITER") or "on") ~= "off",
     prefix = os.getenv("PB_EDGE_REDIS_PREFIX") or "pb:edge:",
@@ -220,6 +222,7 @@ end
 -- header_filter adds the quota headers to every limited response, allowed
 -- or not (IETF draft RateLimit header fields).
 function M.header_filter()
+  lb.header_filter()
   local limit = ngx.var.pb_rl_limit
   if limit == nil or limit == "" then
     return
@@ -244,8 +247,10 @@ function M.status()
   end
   table.sort(classes)
   ngx.say("{", table.concat(parts, ","), ',"limiter":"', cfg.enabled and "on" or "off",
-    '","redis":"', cfg.redis_addr or "", '","classes":{', table.concat(classes, ","), "}}")
+    '","redis":"', cfg.redis_addr or "", '","classes":{', table.concat(classes, ","), '},"upstreams":', lb.state(), "}")
 end
 
 M.edge_error = reject.edge_error
+M.balance = lb.balance
+M.log = lb.log
 return M
