@@ -340,6 +340,9 @@ func newCluster(t testing.TB, opts clusterOptions) *cluster {
 		"PB_EDGE_REDIS_URL="+c.redis.url(),
 		"PB_EDGE_LIMITS="+opts.limits,
 		"PB_EDGE_LIMITER=on",
+		// Generous: a decision that times out fails open, and the accuracy
+		// proof allows none; a loaded test machine can stall for a moment.
+		"PB_EDGE_REDIS_TIMEOUT_MS=2000",
 	)
 	t.Cleanup(func() {
 		if t.Failed() {
