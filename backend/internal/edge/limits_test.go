@@ -301,7 +301,7 @@ func testClientsSeeResourceExhausted(t *testing.T, c *cluster) {
 		}
 	}
 
-	// The TypeScript client (connect-node): Connect and gRPC-Web.
+	// The TypeScript client (connect-node): Connect, gRPC-Web and gRPC.
 	runNodeTest(t, c, ip)
 }
 
@@ -320,13 +320,13 @@ func runNodeTest(t *testing.T, c *cluster, ip string) {
 	buildTS(t, ts)
 	cmd := exec.Command(node, "--test", "test/edge-ratelimit.edge.mjs")
 	cmd.Dir = ts
-	cmd.Env = append(os.Environ(), "PARTSBIN_EDGE_URL="+c.httpURL, "PARTSBIN_EDGE_CLIENT_IP="+ip)
+	cmd.Env = append(os.Environ(), "PARTSBIN_EDGE_URL="+c.httpURL, "PARTSBIN_EDGE_GRPC_URL=http://"+c.grpcAddr, "PARTSBIN_EDGE_CLIENT_IP="+ip)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("TypeScript client test: %v\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "# pass 2") {
-		t.Errorf("TypeScript client test did not pass its 2 tests:\n%s", out)
+	if !strings.Contains(string(out), "# pass 3") {
+		t.Errorf("TypeScript client test did not pass its 3 tests:\n%s", out)
 	}
 }
 
