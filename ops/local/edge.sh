@@ -217,7 +217,7 @@ cmd_status() {
 	local pid
 	if pid="$(edge_pid)"; then
 		printf '[stack] %-18s %-8s %-40s %s\n' edge running "http ${LISTEN}:${HTTP_PORT} grpc ${LISTEN}:${GRPC_PORT}" "pid ${pid}"
-		curl -fsS --max-time 2 "http://127.0.0.1:${STATUS_PORT}/edge/status" || true
+		curl -fsS --max-time 2 "http://127.0.0.1:${STATUS_PORT}/edge/status" || echo "(status port not answering)"
 	else
 		printf '[stack] %-18s %-8s %-40s %s\n' edge stopped "http ${LISTEN}:${HTTP_PORT} grpc ${LISTEN}:${GRPC_PORT}" "-"
 	fi

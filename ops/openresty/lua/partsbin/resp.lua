@@ -91,6 +91,9 @@ function M.parse_url(url)
     if conf.password == "" then
       conf.password = nil
     end
+    if conf.password then
+      conf.password = ngx.unescape_uri(conf.password)
+    end
     rest = hostpart
   end
   local host, port, db = rest:match("^([^:/]+):(%d+)/?(%d*)$")
