@@ -89,7 +89,7 @@ func scenarios() []scenario {
 	return []scenario{
 		getMeScenario(), loginScenario(), argon2Scenario(),
 		searchScenario(), searchSQLScenario(), getProductScenario(), getProductDirectScenario(),
-		addToCartScenario(), checkoutScenario(), hotSKUScenario(), fanOutScenario(),
+		addToCartScenario(), checkoutScenario(), hotSKUScenario(), fanOutScenario(), edgeScenario(),
 	}
 }
 

@@ -40,6 +40,9 @@ type Decision struct {
 	RetryAfter time.Duration
 	// Count is how many requests the window holds now.
 	Count int
+	// Reset is how long until the oldest request leaves the window (until
+	// Remaining next grows); zero for an empty window.
+	Reset time.Duration
 }
 
 // Limiter runs rules against Redis.
@@ -84,7 +87,8 @@ func (l *Limiter) run(ctx context.Context, r Rule, key string, cost int) (Decisi
 	if err != nil {
 		return Decision{}, fmt.Errorf("rate limit %s: %w", r.Name, err)
 	}
-	if len(res) != 4 {
+	// {allowed, remaining, retry_ms, count, reset_ms, now_us}
+	if len(res) < 5 {
 		return Decision{}, fmt.Errorf("rate limit %s: unexpected reply of %d values", r.Name, len(res))
 	}
 	return Decision{
@@ -93,6 +97,7 @@ func (l *Limiter) run(ctx context.Context, r Rule, key string, cost int) (Decisi
 		Remaining:  int(res[1]),
 		RetryAfter: time.Duration(res[2]) * time.Millisecond,
 		Count:      int(res[3]),
+		Reset:      time.Duration(res[4]) * time.Millisecond,
 	}, nil
 }
 

@@ -138,3 +138,22 @@ func TestAllow_RedisDownIsAnError(t *testing.T) {
 		t.Error("Allow with Redis down succeeded; callers must be able to fail open or closed")
 	}
 }
+
+func TestAllow_ResetTellsWhenTheOldestRequestLeaves(t *testing.T) {
+	t.Parallel()
+	l := newLimiter(t)
+	ctx := context.Background()
+	rule := ratelimit.Rule{Name: "reset", Limit: 3, Window: 10 * time.Second}
+	if d, err := l.Peek(ctx, rule, "k"); err != nil || d.Reset != 0 || d.RetryAfter != 0 {
+		t.Fatalf("empty log: %v reset=%s, want no reset and no retry", err, d.Reset)
+	}
+	d, err := l.Allow(ctx, rule, "k")
+	if err != nil || !d.Allowed {
+		t.Fatalf("first request: %v %v", d, err)
+	}
+	// Room is left, so no retry delay, but the window frees its first slot
+	// one window after the request.
+	if d.RetryAfter != 0 || d.Reset <= rule.Window-time.Second || d.Reset > rule.Window {
+		t.Errorf("after one request: retry %s reset %s, want 0 and about %s", d.RetryAfter, d.Reset, rule.Window)
+	}
+}

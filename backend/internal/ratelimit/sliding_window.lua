@@ -11,10 +11,15 @@
 -- ARGV[4]  a caller-chosen unique id for this request (request id, nonce):
 --          members stay unique even when two requests share a microsecond
 --
--- Returns {allowed (0/1), remaining, reset_ms, count}: reset_ms is how long
--- until a slot frees up when the window is full (0 otherwise). Time comes
--- from Redis itself so every caller shares one clock; rejected requests are
--- not recorded, so a client that keeps hammering is not locked out forever.
+-- Returns {allowed (0/1), remaining, retry_ms, count, reset_ms, now_us}:
+--   retry_ms  how long until a slot frees up when the window is full (0
+--             while there is room): Retry-After
+--   reset_ms  how long until the oldest request leaves the window, i.e.
+--             until `remaining` next grows (0 for an empty log): RateLimit-Reset
+--   now_us    the Redis time of the decision, in microseconds
+-- Time comes from Redis itself so every caller shares one clock; rejected
+-- requests are not recorded, so a client that keeps hammering is not locked
+-- out forever. The key expires one window after the last call.
 local limit = tonumber(ARGV[1])
 local window_us = tonumber(ARGV[2]) * 1000
 local cost = tonumber(ARGV[3])
@@ -35,16 +40,22 @@ if count > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 
-local reset_ms = 0
+local retry_ms = 0
 if count >= limit then
   -- The slot that frees first belongs to the oldest request that still
   -- keeps the log full.
   local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
   if oldest[2] then
-    reset_ms = math.ceil((tonumber(oldest[2]) + window_us - now) / 1000)
-    if reset_ms < 1 then reset_ms = 1 end
+    retry_ms = math.ceil((tonumber(oldest[2]) + window_us - now) / 1000)
+    if retry_ms < 1 then retry_ms = 1 end
   end
+end
+local reset_ms = 0
+if count > 0 then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  reset_ms = math.ceil((tonumber(first[2]) + window_us - now) / 1000)
+  if reset_ms < 1 then reset_ms = 1 end
 end
 local remaining = limit - count
 if remaining < 0 then remaining = 0 end
-return {allowed, remaining, reset_ms, count}
+return {allowed, remaining, retry_ms, count, reset_ms, now}

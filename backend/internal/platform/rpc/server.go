@@ -109,6 +109,26 @@ func LimitBody(maxBytes int64, next http.Handler) http.Handler {
 	})
 }
 
+// DrainingHeader is set on every response while the server drains. The edge
+// (ops/openresty/lua/partsbin/balancer.lua) takes an instance that answers
+// with it out of its rotation at once, long before the listener closes.
+const DrainingHeader = "X-Partsbin-Draining"
+
+// closeWhileDraining announces the drain on every response and asks
+// HTTP/1.x clients to close their connection after it. (HTTP/2 connections
+// get a GOAWAY from Shutdown.)
+func closeWhileDraining(h *Health, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.draining.Load() {
+			w.Header().Set(DrainingHeader, "1")
+			if r.ProtoMajor == 1 {
+				w.Header().Set("Connection", "close")
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // ServerOptions configure Serve.
 type ServerOptions struct {
 	ReadHeaderTimeout time.Duration
@@ -119,9 +139,20 @@ type ServerOptions struct {
 }
 
 // Serve runs handler on ln with HTTP/1.1 and cleartext HTTP/2 until ctx
-// ends, then shuts down gracefully: /readyz turns 503 and streams are told
-// to end, after DrainDelay the listener closes and in-flight calls get up to
-// ShutdownGrace to finish.
+// ends, then shuts down gracefully: /readyz turns 503, streams are told to
+// end and every HTTP/1.1 response says "Connection: close"; after DrainDelay
+// the listener closes and in-flight calls get up to ShutdownGrace to finish.
+//
+// A proxy in front (the edge) must stop sending before the listener closes:
+// a request written onto a keep-alive connection as it is closed, or onto a
+// new connection still queued in the listener's backlog, is lost, and a
+// POST cannot be retried blindly. So while draining every response says
+// X-Partsbin-Draining (the edge then sends nothing new here) and, for
+// HTTP/1.x, "Connection: close" (for other clients; idle connections are
+// left for the client to close, not closed under it as
+// SetKeepAlivesEnabled(false) would). The edge's idle keep-alive
+// connections expire after 1 s, so a DrainDelay of a few seconds leaves
+// none when the listener closes.
 //
 // There is no WriteTimeout: it would cut server streams. Unary calls are
 // bounded by the Observer's deadline instead; streams by their heartbeats
@@ -131,7 +162,7 @@ func Serve(ctx context.Context, ln net.Listener, handler http.Handler, health *H
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           closeWhileDraining(health, handler),
 		Protocols:         &protocols,
 		ReadHeaderTimeout: opts.ReadHeaderTimeout,
 		ReadTimeout:       opts.ReadTimeout,

@@ -77,3 +77,51 @@ func TestServe_DrainsThenStops(t *testing.T) {
 		t.Fatal("Serve did not return")
 	}
 }
+
+func TestServe_DrainingClosesKeepAliveConnectionsAfterEachResponse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	health := NewHealth()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /ping", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("pong")) })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, ln, mux, health, ServerOptions{DrainDelay: 2 * time.Second, ShutdownGrace: 5 * time.Second,
+			ReadHeaderTimeout: time.Second}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	client := &http.Client{Transport: &http.Transport{}}
+	get := func() *http.Response {
+		t.Helper()
+		res, err := client.Get("http://" + ln.Addr().String() + "/ping")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res
+	}
+	if res := get(); res.Close || res.Header.Get(DrainingHeader) != "" {
+		t.Fatal("response before draining announces a drain")
+	}
+	cancel()
+	<-health.Draining()
+	// The idle keep-alive connection stays usable (closing it under a proxy
+	// that is writing onto it would fail that request) ...
+	res := get()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("request during the drain delay: %d", res.StatusCode)
+	}
+	// ... and the response tells the client to close it afterwards.
+	if !res.Close {
+		t.Error(`response while draining lacks "Connection: close"`)
+	}
+	if res.Header.Get(DrainingHeader) != "1" {
+		t.Errorf("response while draining lacks %s", DrainingHeader)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+}
