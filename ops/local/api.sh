@@ -2,8 +2,10 @@
 # Builds and runs the partsbin API instance(s) of the native local stack.
 #
 #   bash ops/local/api.sh up        build, migrate, create the first admin, start
-#   bash ops/local/api.sh down      stop the instance(s) this script started
-#   bash ops/local/api.sh restart   rebuild and restart
+#                                   api1 (127.0.0.1:9001) and api2 (127.0.0.1:9002)
+#   bash ops/local/api.sh down      stop the instances this script started
+#   bash ops/local/api.sh restart   rebuild, then restart one instance at a time
+#                                   (each drains first; the edge routes around it)
 #
 # Needs `ops/local/stack.sh up` first (it writes .stack/env). Instances are
 # tracked by pid files .stack/run/partsbin-<name>.pid and stopped by pid.
@@ -15,7 +17,9 @@ cd "$PB_REPO_ROOT"
 STACK_DIR="${STACK_DIR:-${PB_REPO_ROOT}/.stack}"
 ENV_FILE="${STACK_DIR}/env"
 BIN="${STACK_DIR}/bin/partsbin"
-API_ADDR="${PB_API_ADDR:-127.0.0.1:8080}"
+# Two instances behind the edge (ops/local/edge.sh); PB_API_ADDRS overrides.
+IFS=',' read -r -a API_ADDRS <<<"${PB_API_ADDRS:-127.0.0.1:9001,127.0.0.1:9002}"
+PUBLIC_URL="${PB_PUBLIC_URL:-http://127.0.0.1:${PB_EDGE_HTTP_PORT:-8080}}"
 ADMIN_FILE="${STACK_DIR}/admin.txt"
 
 load_env() {
@@ -82,9 +86,13 @@ start() {
 	host="${addr%:*}"
 	port="${addr##*:}"
 	if port_open "$host" "$port"; then
-		die "partsbin-${name}: ${addr} is taken by another process; set PB_API_ADDR or stop it"
+		die "partsbin-${name}: ${addr} is taken by another process; set PB_API_ADDRS or stop it"
 	fi
-	PARTSBIN_HTTP_ADDR="$addr" PARTSBIN_PUBLIC_URL="http://${addr}" \
+	# Behind the edge: trust its X-Forwarded-For, drain long enough for it to
+	# see the drain header and stop sending new requests.
+	PARTSBIN_HTTP_ADDR="$addr" PARTSBIN_PUBLIC_URL="$PUBLIC_URL" \
+		PARTSBIN_TRUSTED_PROXIES="${PARTSBIN_TRUSTED_PROXIES:-127.0.0.1/32}" \
+		PARTSBIN_DRAIN_DELAY="${PARTSBIN_DRAIN_DELAY:-3s}" \
 		setsid nohup "$BIN" serve >>"$logf" 2>&1 </dev/null &
 	echo $! >"$pidfile"
 	if ! wait_until 30 curl -fsS "http://${addr}/readyz"; then
@@ -98,6 +106,23 @@ stop() {
 	stop_pidfile "partsbin-$1" "${STACK_DIR}/run/partsbin-$1.pid" partsbin 30
 }
 
+# each_instance FN : FN NAME ADDR for api1, api2, ...
+each_instance() {
+	local i
+	for i in "${!API_ADDRS[@]}"; do
+		"$1" "api$((i + 1))" "${API_ADDRS[$i]}"
+	done
+}
+
+stop_one() { stop "$1"; }
+
+# restart_one NAME ADDR : SIGTERM (readiness off, drain, finish in-flight
+# calls), then start again and wait for /readyz before the next one.
+restart_one() {
+	stop "$1"
+	start "$1" "$2"
+}
+
 case "${1:-}" in
 up)
 	load_env
@@ -105,16 +130,17 @@ up)
 	migrate
 	ensure_admin
 	seed_demo
-	start api "$API_ADDR"
+	each_instance start
 	;;
 restart)
 	load_env
 	build
 	migrate
-	stop api
-	start api "$API_ADDR"
+	each_instance restart_one
 	;;
 down)
+	each_instance stop_one
+	# an instance of the single-instance layout (before the edge)
 	stop api
 	;;
 *)

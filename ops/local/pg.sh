@@ -473,8 +473,14 @@ pgpool_up() {
 	local pid
 	node 0
 	if pid="$(pgpool_pid)"; then
-		log "pgpool: already running (pid ${pid}, ${HOST}:${PGPOOL_PORT})"
-		return 0
+		if [[ "$(pgpool_nodes 2>/dev/null | awk '$2 == "up"' | wc -l)" == 2 ]]; then
+			log "pgpool: already running (pid ${pid}, ${HOST}:${PGPOOL_PORT})"
+			return 0
+		fi
+		# Both nodes run again (pg_up made sure of their roles) but Pgpool
+		# still has one detached: start it afresh so it reads the roles.
+		log "pgpool: a node is detached; restarting Pgpool to attach both"
+		pgpool_down
 	fi
 	command -v pgpool >/dev/null 2>&1 || [[ -x /usr/sbin/pgpool ]] || die "pgpool missing: run bash ops/local/install.sh"
 	local p

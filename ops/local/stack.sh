@@ -22,6 +22,8 @@ REDIS_PORT="${PB_REDIS_PORT:-63790}"
 SMTP_PORT="${PB_SMTP_PORT:-1025}"
 MAILPIT_PORT="${PB_MAILPIT_PORT:-8025}"
 STRIPE_PORT="${PB_STRIPE_PORT:-12111}"
+# stripe-mock also serves HTTPS; without an address it takes *:12112
+STRIPE_HTTPS_PORT="${PB_STRIPE_HTTPS_PORT:-$((STRIPE_PORT + 1))}"
 
 DATA_DIR="${STACK_DIR}/data"
 LOG_DIR="${STACK_DIR}/logs"
@@ -152,7 +154,7 @@ stripe_up() {
 	log "stripe-mock: starting (http ${HOST}:${STRIPE_PORT})"
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	setsid bash -c 'echo "$$" >"$1"; shift; exec "$@"' _ \
-		"$STRIPE_PIDFILE" "$bin" -http-addr "${HOST}:${STRIPE_PORT}" \
+		"$STRIPE_PIDFILE" "$bin" -http-addr "${HOST}:${STRIPE_PORT}" -https-addr "${HOST}:${STRIPE_HTTPS_PORT}" \
 		</dev/null >>"${LOG_DIR}/stripe-mock.log" 2>&1 &
 	if ! wait_until 20 stripe_ready; then
 		tail -20 "${LOG_DIR}/stripe-mock.log" >&2 || true

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 
 	"connectrpc.com/connect"
 
@@ -48,11 +49,13 @@ customer's cart, writes, bumps its version and reprices it.`,
 type demoCart struct {
 	client cartv1connect.CartServiceClient
 	token  string
+	// http connects from the customer's own loopback address.
+	http *http.Client
 }
 
 // demoCarts logs in as demo customers 1..n, empties their carts and finds
 // in-stock products to buy.
-func demoCarts(ctx context.Context, t target, n int) ([]demoCart, []string, error) {
+func demoCarts(ctx context.Context, o options, t target, n int) ([]demoCart, []string, error) {
 	cat := catalogv1connect.NewCatalogServiceClient(t.httpClient, t.baseURL, t.options...)
 	// Up to 1,000 well-stocked products, so orders do not sell them out
 	// within a run.
@@ -75,16 +78,17 @@ func demoCarts(ctx context.Context, t target, n int) ([]demoCart, []string, erro
 	if len(products) == 0 {
 		return nil, nil, fmt.Errorf("no product in stock: seed a catalogue first (partsbin seed)")
 	}
-	auth := authv1connect.NewAuthServiceClient(t.httpClient, t.baseURL, t.options...)
 	carts := make([]demoCart, n)
 	for i := range n {
+		hc := shopperClient(o, t.baseURL, i)
+		auth := authv1connect.NewAuthServiceClient(hc, t.baseURL, t.options...)
 		email := fmt.Sprintf("customer%d@partsbin.localhost", i+1)
 		lr, err := auth.Login(ctx, &authv1.LoginRequest{Email: email, Password: demoPassword})
 		if err != nil {
 			return nil, nil, fmt.Errorf("log in as %s (seeded demo customers needed): %w", email, err)
 		}
 		tok := lr.GetSession().GetToken()
-		c := cartv1connect.NewCartServiceClient(t.httpClient, t.baseURL, append(t.options, connect.WithInterceptors(bearer(tok)))...)
+		c := cartv1connect.NewCartServiceClient(hc, t.baseURL, append(t.options, connect.WithInterceptors(bearer(tok)))...)
 		// Start from an empty cart so no line nears its limits.
 		cur, err := c.GetCart(ctx, &cartv1.GetCartRequest{})
 		if err != nil {
@@ -95,7 +99,7 @@ func demoCarts(ctx context.Context, t target, n int) ([]demoCart, []string, erro
 				return nil, nil, fmt.Errorf("empty cart of %s: %w", email, err)
 			}
 		}
-		carts[i] = demoCart{client: c, token: tok}
+		carts[i] = demoCart{client: c, token: tok, http: hc}
 	}
 	return carts, products, nil
 }
@@ -109,7 +113,7 @@ func prepareAddToCart(ctx context.Context, o options, customers int, stderr io.W
 		return workload{}, err
 	}
 	n := min(customers, o.concurrency)
-	dcs, products, err := demoCarts(ctx, t, n)
+	dcs, products, err := demoCarts(ctx, o, t, n)
 	if err != nil {
 		return workload{}, err
 	}
@@ -165,14 +169,14 @@ func prepareCheckout(ctx context.Context, o options, customers int, stderr io.Wr
 	if err != nil {
 		return workload{}, err
 	}
-	carts, products, err := demoCarts(ctx, t, min(customers, o.concurrency))
+	carts, products, err := demoCarts(ctx, o, t, min(customers, o.concurrency))
 	if err != nil {
 		return workload{}, err
 	}
 	fmt.Fprintf(stderr, "pbbench checkout: %d customers, %d products\n", len(carts), len(products))
 	orders := make([]checkoutv1connect.CheckoutServiceClient, len(carts))
 	for i := range carts {
-		orders[i] = checkoutv1connect.NewCheckoutServiceClient(t.httpClient, t.baseURL,
+		orders[i] = checkoutv1connect.NewCheckoutServiceClient(carts[i].http, t.baseURL,
 			append(t.options, connect.WithInterceptors(bearer(carts[i].token)))...)
 	}
 	addr := &commonv1.Address{Recipient: "Bench Customer", Line1: "Benchstr. 1", City: "Berlin", PostalCode: "10115", CountryCode: "DE"}

@@ -50,7 +50,7 @@ func prepareFanOut(ctx context.Context, o options, streams int, stderr io.Writer
 	if err != nil {
 		return workload{}, err
 	}
-	carts, products, err := demoCarts(ctx, t, 1)
+	carts, products, err := demoCarts(ctx, o, t, 1)
 	if err != nil {
 		return workload{}, err
 	}

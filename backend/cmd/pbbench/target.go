@@ -158,3 +158,24 @@ func (b bearerAuth) WrapStreamingClient(next connect.StreamingClientFunc) connec
 func (b bearerAuth) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
 	return next
 }
+
+// shopperClient is an HTTP client for demo shopper i that connects from its
+// own loopback address (127.0.2.i+1) when the target is an IPv4 loopback
+// address: through the edge every shopper then has its own per-address
+// quota, as real shoppers do, instead of all sharing 127.0.0.1's.
+func shopperClient(o options, baseURL string, i int) *http.Client {
+	hc := newHTTPClient(o)
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return hc
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); err != nil || !ip.Is4() {
+		return hc
+	}
+	local := netip.AddrFrom4([4]byte{127, 0, 2 + byte(i/250), byte(i%250 + 1)})
+	hc.Transport.(*http.Transport).DialContext = (&net.Dialer{
+		Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: loopbackOnly,
+		LocalAddr: &net.TCPAddr{IP: local.AsSlice()},
+	}).DialContext
+	return hc
+}

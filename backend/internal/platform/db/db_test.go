@@ -48,6 +48,7 @@ func TestRetry_ClassifiesErrors(t *testing.T) {
 		{"serialization failure", &pgconn.PgError{Code: CodeSerialization}, 3, false},
 		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, 3, true},
 		{"connection reset", io.ErrUnexpectedEOF, 3, true},
+		{"pgpool lost the backend", &pgconn.PgError{Severity: "FATAL", Code: "XX000", Message: "unable to read data from DB node 0"}, 3, true},
 	}
 	// A real connect failure (nothing listens on port 1).
 	_, refused := pgconn.Connect(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=2")

@@ -117,7 +117,11 @@ func classify(err error) errorKind {
 			pgErr.Code == "57P01", // admin_shutdown
 			pgErr.Code == "57P02", // crash_shutdown
 			pgErr.Code == "57P03", // cannot_connect_now
-			pgErr.Code == "25006": // read_only_sql_transaction: a write reached a standby mid-failover
+			pgErr.Code == "25006", // read_only_sql_transaction: a write reached a standby mid-failover
+			// A FATAL error ends the session. Pgpool-II reports a backend
+			// that died under a session this way ("unable to read data from
+			// DB node 0", SQLSTATE XX000).
+			pgErr.Severity == "FATAL" || pgErr.Severity == "PANIC":
 			return connection
 		}
 		return permanent
