@@ -46,14 +46,16 @@ import (
 // .stack/env.
 type Env struct {
 	PGAdminURL string
-	// PGDropURL is where test databases are dropped: the primary itself,
-	// not Pgpool, because Pgpool answers every DROP DATABASE by closing
+	// PGPrimaryURL is the primary itself, not Pgpool. Test databases are
+	// dropped there, because Pgpool answers every DROP DATABASE by closing
 	// the idle connections of all its children, which cuts clients of
-	// other tests that are just connecting. Defaults to PGAdminURL.
-	PGDropURL  string
-	RedisURL   string
-	SMTPAddr   string
-	MailpitURL string
+	// other tests that are just connecting; and the template is migrated
+	// there, because connections Pgpool caches to it would block every
+	// CREATE DATABASE ... TEMPLATE. Defaults to PGAdminURL.
+	PGPrimaryURL string
+	RedisURL     string
+	SMTPAddr     string
+	MailpitURL   string
 	// Stripe points at the stack's stripe-mock.
 	StripeAPIBase, StripeAPIKey, StripeWebhookSecret string
 }
@@ -62,11 +64,11 @@ type Env struct {
 func LoadEnv(t testing.TB) Env {
 	t.Helper()
 	e := Env{
-		PGAdminURL: os.Getenv("PARTSBIN_TEST_PG_ADMIN_URL"),
-		PGDropURL:  os.Getenv("PARTSBIN_TEST_PG_PRIMARY_URL"),
-		RedisURL:   os.Getenv("PARTSBIN_REDIS_URL"),
-		SMTPAddr:   os.Getenv("PARTSBIN_SMTP_ADDR"),
-		MailpitURL: os.Getenv("PARTSBIN_MAILPIT_URL"),
+		PGAdminURL:   os.Getenv("PARTSBIN_TEST_PG_ADMIN_URL"),
+		PGPrimaryURL: os.Getenv("PARTSBIN_TEST_PG_PRIMARY_URL"),
+		RedisURL:     os.Getenv("PARTSBIN_REDIS_URL"),
+		SMTPAddr:     os.Getenv("PARTSBIN_SMTP_ADDR"),
+		MailpitURL:   os.Getenv("PARTSBIN_MAILPIT_URL"),
 
 		StripeAPIBase:       os.Getenv("PARTSBIN_STRIPE_API_BASE"),
 		StripeAPIKey:        os.Getenv("PARTSBIN_STRIPE_API_KEY"),
@@ -75,8 +77,8 @@ func LoadEnv(t testing.TB) Env {
 	if e.PGAdminURL == "" || e.RedisURL == "" || e.SMTPAddr == "" || e.MailpitURL == "" || e.StripeAPIBase == "" {
 		t.Fatal("integration tests need the local stack: run `just test`, or `just up` and then `. .stack/env && go test ./...`")
 	}
-	if e.PGDropURL == "" {
-		e.PGDropURL = e.PGAdminURL
+	if e.PGPrimaryURL == "" {
+		e.PGPrimaryURL = e.PGAdminURL
 	}
 	return e
 }
@@ -388,7 +390,7 @@ func freshDatabase(t testing.TB, env Env) string {
 	t.Helper()
 	adminURL := env.PGAdminURL
 	ctx := context.Background()
-	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx, adminURL) })
+	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx, env.PGPrimaryURL) })
 	if templateErr != nil {
 		t.Fatalf("template database: %v", templateErr)
 	}
@@ -411,7 +413,7 @@ func freshDatabase(t testing.TB, env Env) string {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), env.PGDropURL)
+		c, err := pgx.Connect(context.Background(), env.PGPrimaryURL)
 		if err != nil {
 			return
 		}

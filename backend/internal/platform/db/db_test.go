@@ -49,6 +49,8 @@ func TestRetry_ClassifiesErrors(t *testing.T) {
 		{"admin shutdown", &pgconn.PgError{Code: "57P01"}, 3, true},
 		{"connection reset", io.ErrUnexpectedEOF, 3, true},
 		{"pgpool lost the backend", &pgconn.PgError{Severity: "FATAL", Code: "XX000", Message: "unable to read data from DB node 0"}, 3, true},
+		{"pgpool lost the backend mid-statement", &pgconn.PgError{Severity: "ERROR", Code: "XX000", Message: "unable to read data from DB node 1"}, 3, true},
+		{"other internal error", &pgconn.PgError{Severity: "ERROR", Code: "XX000", Message: "cache lookup failed"}, 1, false},
 	}
 	// A real connect failure (nothing listens on port 1).
 	_, refused := pgconn.Connect(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=2")

@@ -93,6 +93,19 @@ func IsRetryable(err error) bool { return classify(err) != permanent }
 // reached or the connection broke.
 func IsConnectionError(err error) bool { return classify(err) == connection }
 
+// isPgpoolBackendLoss recognises the errors Pgpool-II raises (SQLSTATE
+// XX000, sometimes at ERROR level) when a node vanished under a session:
+// the statement did not complete and the session is being torn down.
+func isPgpoolBackendLoss(e *pgconn.PgError) bool {
+	if e.Code != "XX000" {
+		return false
+	}
+	m := e.Message
+	return (strings.Contains(m, "DB node") && (strings.Contains(m, "unable to read") || strings.Contains(m, "unable to write"))) ||
+		strings.Contains(m, "failed to create a backend") ||
+		strings.Contains(m, "pgpool is not accepting any new connections")
+}
+
 func classify(err error) errorKind {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return permanent
@@ -121,7 +134,8 @@ func classify(err error) errorKind {
 			// A FATAL error ends the session. Pgpool-II reports a backend
 			// that died under a session this way ("unable to read data from
 			// DB node 0", SQLSTATE XX000).
-			pgErr.Severity == "FATAL" || pgErr.Severity == "PANIC":
+			pgErr.Severity == "FATAL" || pgErr.Severity == "PANIC",
+			isPgpoolBackendLoss(pgErr):
 			return connection
 		}
 		return permanent
