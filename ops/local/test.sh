@@ -56,8 +56,18 @@ fi
 go vet ./...
 ok "gofmt and go vet"
 
-step "go: unit and integration tests"
-go test -count=1 -timeout 15m ./...
+step "go: unit, integration and topology tests"
+# -v only to collect the measured figures (failover times, limiter
+# accuracy) that the topology and edge proofs log as "figure:"; the whole
+# output is kept in the log and shown when a test fails.
+mkdir -p "${STACK_DIR}/logs"
+go_log="${STACK_DIR}/logs/go-test.log"
+if ! go test -count=1 -timeout 15m -v ./... >"$go_log" 2>&1; then
+	grep -E -- '^(--- FAIL|FAIL|panic)|_test\.go:[0-9]+:' "$go_log" | grep -v 'figure:' | head -150 >&2 || true
+	die "go tests failed (full output: ${go_log})"
+fi
+grep -E '^(ok|FAIL)[[:space:]]' "$go_log" || true
+grep -E 'figure:' "$go_log" | sed -E 's/^[[:space:]]*[a-z_]+_test\.go:[0-9]+: figure: /  figure: /' || true
 ok "go tests"
 
 step "end to end: a real server"

@@ -172,7 +172,7 @@ func TestEdgeRedisDown(t *testing.T) {
 	firstFailure := load.firstFailure("browse")
 	load = nil
 	s := c.stats(t)
-	t.Logf("redis down: %d browsing requests, %d failed; edge fail-open events: %d (redis errors %d)", got[0]+got[1], got[1], s.FailOpen, s.RedisErrors)
+	t.Logf("figure: edge, redis down: %d browsing requests, %d failed; edge fail-open events: %d (redis errors %d)", got[0]+got[1], got[1], s.FailOpen, s.RedisErrors)
 	if got[1] != 0 {
 		t.Errorf("%d browsing requests failed (first: %s)", got[1], firstFailure)
 	}
@@ -264,7 +264,7 @@ func TestEdgeInstanceFailures(t *testing.T) {
 			t.Errorf("instance killed: %d idempotent %s requests failed (first: %s)", n, kind, load.firstFailure(kind))
 		}
 	}
-	t.Logf("instance killed: reads ok %d, gRPC reads ok %d (lost with the instance, answered unavailable or cut: %d), writes ok %d, writes failed %d (in flight on the killed instance, not retried: not safe)",
+	t.Logf("figure: edge, instance killed: reads ok %d, gRPC reads ok %d (lost with the instance, answered unavailable or cut: %d), writes ok %d, writes failed %d (in flight on the killed instance, not retried: not safe)",
 		after["read"][0]-before["read"][0], after["grpc-read"][0]-before["grpc-read"][0]-(grpcCut.Load()-cutBefore), grpcCut.Load()-cutBefore,
 		after["write"][0]-before["write"][0], after["write"][1]-before["write"][1])
 	c.instances[0].start(t)
@@ -287,7 +287,7 @@ func TestEdgeInstanceFailures(t *testing.T) {
 	load = nil
 	for _, kind := range []string{"read", "write", "grpc-read"} {
 		ok, failed := after[kind][0]-before[kind][0], after[kind][1]-before[kind][1]
-		t.Logf("rolling restart: %s ok %d failed %d", kind, ok, failed)
+		t.Logf("figure: edge, rolling restart: %s ok %d failed %d", kind, ok, failed)
 		if failed != 0 {
 			t.Errorf("rolling restart: %d %s requests failed (first: %s)", failed, kind, lg.firstFailure(kind))
 		}

@@ -137,7 +137,7 @@ func testAccuracy(t *testing.T, c *cluster) {
 		}
 	}
 	used := float64(inFull) / float64(int64(browseLimit)*windows)
-	t.Logf("accuracy: %d workers from %s for %s: %d requests, %d admitted, %d rejected (429); "+
+	t.Logf("figure: edge limiter accuracy: %d workers from %s for %s: %d requests, %d admitted, %d rejected (429); "+
 		"max admitted in any %s window: %d (limit %d); quota used over %d full windows: %d/%d = %.1f%%",
 		workers, ip, duration, total, len(admitted), limited.Load(), browseWindow, most, browseLimit,
 		windows, inFull, int64(browseLimit)*windows, 100*used)
