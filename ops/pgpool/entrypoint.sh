@@ -24,12 +24,15 @@
 #   PB_NODE0_HOST, PB_NODE1_HOST   the nodes (pg0, pg1), port 5432 each
 #   PB_PGPOOL_CHILDREN       num_init_children (160)
 #   PB_STREAM_TIMEOUT        seconds the standby gets to stream at start (30)
+#   PB_PGPOOL_LISTEN         listen address of Pgpool and pcp ('*'); the
+#                            healthcheck and `attach` use 127.0.0.1
 #   PARTSBIN_PG_SUPERUSER_PASSWORD, PARTSBIN_PG_PASSWORD,
 #   PARTSBIN_PGPOOL_CHECK_PASSWORD, PARTSBIN_PCP_PASSWORD
 set -euo pipefail
 
 SRC="${PB_PGPOOL_SRC:-/etc/partsbin/pgpool}"
 STATE="${PB_PGPOOL_STATE:-/var/run/pgpool/partsbin}"
+LISTEN="${PB_PGPOOL_LISTEN:-*}"
 PORT=5432
 PCP_PORT=9898
 NODE_PORT=5432
@@ -85,7 +88,7 @@ render() {
 	mkdir -p "${STATE}/scripts"
 	chmod 700 "$STATE"
 
-	sed -e "s|@LISTEN@|*|g" -e "s|@PORT@|${PORT}|g" -e "s|@PCP_PORT@|${PCP_PORT}|g" \
+	sed -e "s|@LISTEN@|${LISTEN}|g" -e "s|@PORT@|${PORT}|g" -e "s|@PCP_PORT@|${PCP_PORT}|g" \
 		-e "s|@SOCKET_DIR@|${STATE}|g" -e "s|@STATE_DIR@|${STATE}|g" \
 		-e "s|@NODE0_HOST@|${NODE_HOSTS[0]}|g" -e "s|@NODE0_PORT@|${NODE_PORT}|g" -e "s|@NODE0_DATA@|${NODE_DATA}|g" \
 		-e "s|@NODE1_HOST@|${NODE_HOSTS[1]}|g" -e "s|@NODE1_PORT@|${NODE_PORT}|g" -e "s|@NODE1_DATA@|${NODE_DATA}|g" \
