@@ -58,10 +58,17 @@ need() {
 	done
 }
 
-# The folder holding psql (failover.sh and rejoin.sh take it as PB_PG_BIN).
+# The folder holding psql (failover.sh and rejoin.sh take it as PB_PG_BIN):
+# on the PATH, or where Alpine's and Debian's packages keep it.
 pg_bin() {
-	local psql
-	psql="$(command -v psql)" || die "psql is missing from the image"
+	local psql c
+	if ! psql="$(command -v psql)"; then
+		psql=""
+		for c in /usr/libexec/postgresql*/psql /usr/lib/postgresql/*/bin/psql; do
+			if [[ -x "$c" ]]; then psql="$c"; fi
+		done
+	fi
+	[[ -n "$psql" ]] || die "psql is missing from the image"
 	dirname "$psql"
 }
 
@@ -163,7 +170,7 @@ rejoin_attach() {
 	local i="$1"
 	shift
 	env NODE_ID="$i" NODE_DATA="$NODE_DATA" PRIMARY_HOST="${NODE_HOSTS[$PRIMARY]}" PRIMARY_PORT="$NODE_PORT" \
-		PGPASSFILE="$PGPASSFILE" PB_PG_BIN="$(pg_bin)" PB_PG_SUPERUSER="$SUPERUSER" \
+		PGPASSFILE="$PGPASSFILE" PB_PG_BIN="$PB_PG_BIN" PB_PG_SUPERUSER="$SUPERUSER" \
 		"$@" bash "${STATE}/scripts/rejoin.sh" attach
 }
 
@@ -186,9 +193,8 @@ cmd_start() {
 	# Node states at start (what -D would reset to "up" for both).
 	printf '%s\n' "${status[@]}" >"${STATE}/pgpool_status"
 	log "starting Pgpool-II on ${PORT} (pcp ${PCP_PORT})"
-	export PB_PG_SUPERUSER="$SUPERUSER"
-	PB_PG_BIN="$(pg_bin)"
-	export PB_PG_BIN
+	# failover.sh: the superuser's pass file, its name, the folder of psql.
+	export PB_PG_SUPERUSER="$SUPERUSER" PB_PG_BIN
 	exec pgpool -n -f "${STATE}/pgpool.conf" -F "${STATE}/pcp.conf" -a "${STATE}/pool_hba.conf"
 }
 
@@ -214,6 +220,9 @@ cmd_attach() {
 cmd_nodes() {
 	PGCONNECT_TIMEOUT=3 psql -X -q -P pager=off -h 127.0.0.1 -p "$PORT" -U "$CHECK_ROLE" -d postgres -c "SHOW pool_nodes"
 }
+
+PB_PG_BIN="$(pg_bin)" || exit 1
+export PATH="${PB_PG_BIN}:${PATH}"
 
 case "${1:-start}" in
 start) cmd_start ;;
