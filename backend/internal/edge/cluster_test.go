@@ -435,7 +435,7 @@ func seededDatabase(t testing.TB, adminURL string) string {
 	ctx := context.Background()
 	seedOnce.Do(func() {
 		seedTemplate = "pbedge_tmpl_" + randomHex(6)
-		seedErr = buildSeedTemplate(t, adminURL, seedTemplate)
+		seedErr = buildSeedTemplate(t, primaryURL(adminURL), seedTemplate)
 	})
 	if seedErr != nil {
 		t.Fatal(seedErr)
@@ -450,7 +450,7 @@ func seededDatabase(t testing.TB, adminURL string) string {
 		t.Fatalf("clone seeded database: %v", err)
 	}
 	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), adminURL)
+		c, err := pgx.Connect(context.Background(), primaryURL(adminURL))
 		if err != nil {
 			return
 		}
@@ -458,6 +458,18 @@ func seededDatabase(t testing.TB, adminURL string) string {
 		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
 	return withDatabase(t, adminURL, name)
+}
+
+// primaryURL is the primary node itself when the stack runs Pgpool-II
+// (PARTSBIN_TEST_PG_PRIMARY_URL): the template is built and databases are
+// dropped there, because Pgpool keeps connections to a database cached
+// (which blocks CREATE DATABASE ... TEMPLATE) and answers DROP DATABASE by
+// closing the idle connections of all its children.
+func primaryURL(adminURL string) string {
+	if u := os.Getenv("PARTSBIN_TEST_PG_PRIMARY_URL"); u != "" {
+		return u
+	}
+	return adminURL
 }
 
 func buildSeedTemplate(t testing.TB, adminURL, name string) error {

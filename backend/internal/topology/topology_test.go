@@ -3,6 +3,7 @@ package topology_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -50,7 +51,9 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	base := 55330
+	// Below the ephemeral port range (32768+), where other tests running in
+	// parallel pick their free ports.
+	base := 26330
 	if v, err := strconv.Atoi(os.Getenv("PB_TOPOLOGY_PORT_BASE")); err == nil {
 		base = v
 	}
@@ -64,14 +67,14 @@ func run(m *testing.M) int {
 	// What an interrupted earlier run left behind (stopped by pid files).
 	_, _ = st.sh("db-down")
 	_ = os.RemoveAll(dir)
-	if out, err := st.sh("db-up"); err != nil {
-		fmt.Fprintf(os.Stderr, "topology: starting the private primary, standby and Pgpool failed: %v\n%s\n", err, out)
-		return 1
-	}
 	defer func() {
 		_, _ = st.sh("db-down")
 		_ = os.RemoveAll(dir)
 	}()
+	if out, err := st.sh("db-up"); err != nil {
+		fmt.Fprintf(os.Stderr, "topology: starting the private primary, standby and Pgpool failed: %v\n%s\n", err, out)
+		return 1
+	}
 	vars, err := readEnvFile(filepath.Join(dir, "env"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -492,6 +495,35 @@ func fault(t *testing.T, cmd string) func() time.Time {
 	}
 }
 
+// readyDetail waits until the server's /readyz detail for postgres
+// contains want (Pgpool's view changes within a health-check period).
+func readyDetail(t *testing.T, s *apptest.Server, want string) {
+	t.Helper()
+	var last string
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		res, err := s.HTTP1.Get(s.URL + "/readyz")
+		if err == nil {
+			var body struct {
+				Checks []struct{ Name, Detail string }
+			}
+			_ = json.NewDecoder(res.Body).Decode(&body)
+			res.Body.Close()
+			for _, c := range body.Checks {
+				if c.Name == "postgres" {
+					last = c.Detail
+				}
+			}
+			if strings.Contains(last, want) {
+				t.Logf("figure: /readyz postgres detail: %s", last)
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Errorf("/readyz postgres detail %q; want it to contain %q", last, want)
+}
+
 func rejoin(t *testing.T) {
 	t.Helper()
 	start := time.Now()
@@ -540,10 +572,17 @@ func TestFailover(t *testing.T) {
 		load.phase(t, "primary killed", 2*time.Second, 4*time.Second, fault(t, "failover"))
 	})
 	t.Run("rejoin old primary", func(t *testing.T) { rejoin(t) })
+	t.Run("readiness reports synchronous commits", func(t *testing.T) {
+		readyDetail(t, s, "commits synchronous")
+	})
 	t.Run("standby killed", func(t *testing.T) {
 		load.phase(t, "standby killed", 2*time.Second, 3*time.Second, fault(t, "kill-standby"))
+		readyDetail(t, s, "commits ASYNCHRONOUS")
 	})
-	t.Run("rejoin standby", func(t *testing.T) { rejoin(t) })
+	t.Run("rejoin standby", func(t *testing.T) {
+		rejoin(t)
+		readyDetail(t, s, "commits synchronous")
+	})
 	t.Run("primary killed again", func(t *testing.T) {
 		load.phase(t, "second failover", 2*time.Second, 4*time.Second, fault(t, "failover"))
 		now, _ := nodeWithRole(nodes(t, adminPool(t)), "primary")
