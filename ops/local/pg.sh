@@ -535,21 +535,28 @@ pool_primary() {
 # pg_failover : kill the primary (immediate) and time until writes through
 # Pgpool are accepted again.
 pg_failover() {
-	local p t0 ms
+	local p
 	p="$(pool_primary)" || die "Pgpool reports no primary that is up"
-	node "$p"
-	log "failover: killing the primary node${p} (pg_ctl stop -m immediate)"
+	kill_and_time "$p" failover primary "writes accepted again"
+	log "failover: primary is now node$(pool_primary || echo '?'); node${p} is down and detached; 'just rejoin' brings it back as the standby"
+}
+
+# kill_and_time I LABEL ROLE WHAT : kill node I (immediate) and time until a
+# write through Pgpool commits again.
+kill_and_time() {
+	local i="$1" label="$2" role="$3" what="$4" t0 ms
+	node "$i"
+	log "${label}: killing the ${role} node${i} (pg_ctl stop -m immediate)"
 	t0="$(now_ms)"
 	pg_stop immediate
-	until psql_pool -d postgres -c "CREATE TEMP TABLE failover_probe (i int)" >/dev/null 2>&1; do
+	until psql_pool -d postgres -c "CREATE TEMP TABLE ${label//-/_}_probe (i int)" >/dev/null 2>&1; do
 		if (($(now_ms) - t0 > 60000)); then
-			die "no writes through Pgpool 60 s after the kill; see ${LOG_DIR}/pgpool.log"
+			die "no commit through Pgpool 60 s after the kill; see ${LOG_DIR}/pgpool.log"
 		fi
 		sleep 0.05
 	done
 	ms=$(($(now_ms) - t0))
-	log "failover: writes accepted again after ${ms} ms; primary is now node$(pool_primary || echo '?')"
-	log "failover: node${p} is down and detached; 'just rejoin' brings it back as the standby"
+	log "${label}: ${what} after ${ms} ms"
 }
 
 # pg_rejoin : every node that is not the attached standby (down, detached,
@@ -608,19 +615,9 @@ pg_status() {
 # through Pgpool commits again (it waits until Pgpool's health check fails
 # the standby over and failover.sh clears synchronous_standby_names).
 pg_kill_standby() {
-	local s t0 ms
+	local s
 	s="$(pgpool_nodes | awk '$2 == "up" && $3 == "standby" { print $1 }')"
 	[[ -n "$s" ]] || die "Pgpool reports no standby that is up"
-	node "$s"
-	log "kill-standby: killing the standby node${s} (pg_ctl stop -m immediate)"
-	t0="$(now_ms)"
-	pg_stop immediate
-	until psql_pool -d postgres -c "CREATE TEMP TABLE standby_probe (i int)" >/dev/null 2>&1; do
-		if (($(now_ms) - t0 > 60000)); then
-			die "no commit through Pgpool 60 s after the kill; see ${LOG_DIR}/pgpool.log"
-		fi
-		sleep 0.05
-	done
-	ms=$(($(now_ms) - t0))
-	log "kill-standby: commits go on after ${ms} ms, asynchronously (no standby); 'just rejoin' restores it"
+	kill_and_time "$s" kill-standby standby "commits go on"
+	log "kill-standby: commits are asynchronous (no standby); 'just rejoin' restores it"
 }

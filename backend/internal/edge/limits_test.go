@@ -275,17 +275,7 @@ func testClientsSeeResourceExhausted(t *testing.T, c *cluster) {
 	}
 
 	// Generated Go clients, every protocol, both ports.
-	for _, p := range []struct {
-		name string
-		hc   *http.Client
-		url  string
-		opts []connect.ClientOption
-	}{
-		{"connect-json", clientFrom(ip), c.httpURL, []connect.ClientOption{connect.WithProtoJSON()}},
-		{"connect-proto", clientFrom(ip), c.httpURL, nil},
-		{"grpc-web", clientFrom(ip), c.httpURL, []connect.ClientOption{connect.WithGRPCWeb()}},
-		{"grpc", h2cClientFrom(ip), "http://" + c.grpcAddr, []connect.ClientOption{connect.WithGRPC()}},
-	} {
+	for _, p := range protocolClients(c, ip) {
 		client := authv1connect.NewAuthServiceClient(p.hc, p.url, p.opts...)
 		_, err := client.Login(context.Background(), &authv1.LoginRequest{Email: "nobody@example.com", Password: "whatever-password"})
 		if code := connect.CodeOf(err); code != connect.CodeResourceExhausted {
@@ -361,17 +351,7 @@ func testStreamRejections(t *testing.T, c *cluster) {
 			t.Fatalf("spending the quota: %s", errString(res, b, err))
 		}
 	}
-	for _, p := range []struct {
-		name string
-		hc   *http.Client
-		url  string
-		opts []connect.ClientOption
-	}{
-		{"connect-json", clientFrom(ip), c.httpURL, []connect.ClientOption{connect.WithProtoJSON()}},
-		{"connect-proto", clientFrom(ip), c.httpURL, nil},
-		{"grpc-web", clientFrom(ip), c.httpURL, []connect.ClientOption{connect.WithGRPCWeb()}},
-		{"grpc", h2cClientFrom(ip), "http://" + c.grpcAddr, []connect.ClientOption{connect.WithGRPC()}},
-	} {
+	for _, p := range protocolClients(c, ip) {
 		client := checkoutv1connect.NewCheckoutServiceClient(p.hc, p.url, p.opts...)
 		stream, err := client.WatchOrder(context.Background(), &checkoutv1.WatchOrderRequest{OrderId: "00000000-0000-0000-0000-000000000000"})
 		if err == nil {
@@ -388,5 +368,24 @@ func testStreamRejections(t *testing.T, c *cluster) {
 		if d := retryAfterOf(err); d <= 0 {
 			t.Errorf("%s: no retry delay in %v", p.name, err)
 		}
+	}
+}
+
+// protocolClient is one way a generated Go client reaches the edge.
+type protocolClient struct {
+	name string
+	hc   *http.Client
+	url  string
+	opts []connect.ClientOption
+}
+
+// protocolClients lists every protocol on both edge ports, each calling
+// from ip.
+func protocolClients(c *cluster, ip string) []protocolClient {
+	return []protocolClient{
+		{"connect-json", clientFrom(ip), c.httpURL, []connect.ClientOption{connect.WithProtoJSON()}},
+		{"connect-proto", clientFrom(ip), c.httpURL, nil},
+		{"grpc-web", clientFrom(ip), c.httpURL, []connect.ClientOption{connect.WithGRPCWeb()}},
+		{"grpc", h2cClientFrom(ip), "http://" + c.grpcAddr, []connect.ClientOption{connect.WithGRPC()}},
 	}
 }
