@@ -50,6 +50,7 @@ func TestRetry_ClassifiesErrors(t *testing.T) {
 		{"connection reset", io.ErrUnexpectedEOF, 3, true},
 		{"pgpool lost the backend", &pgconn.PgError{Severity: "FATAL", Code: "XX000", Message: "unable to read data from DB node 0"}, 3, true},
 		{"pgpool lost the backend mid-statement", &pgconn.PgError{Severity: "ERROR", Code: "XX000", Message: "unable to read data from DB node 1"}, 3, true},
+		{"pgpool could not flush to the backend", &pgconn.PgError{Severity: "ERROR", Code: "XX000", Message: "unable to flush data to backend"}, 3, true},
 		{"other internal error", &pgconn.PgError{Severity: "ERROR", Code: "XX000", Message: "cache lookup failed"}, 1, false},
 	}
 	// A real connect failure (nothing listens on port 1).

@@ -100,9 +100,12 @@ func isPgpoolBackendLoss(e *pgconn.PgError) bool {
 	if e.Code != "XX000" {
 		return false
 	}
+	// "unable to read data from DB node 0", "unable to flush data to
+	// backend", "unable to write data to backend", "failed to create a
+	// backend 0 connection", "pgpool is not accepting any new connections".
 	m := e.Message
-	return (strings.Contains(m, "DB node") && (strings.Contains(m, "unable to read") || strings.Contains(m, "unable to write"))) ||
-		strings.Contains(m, "failed to create a backend") ||
+	return ((strings.Contains(m, "DB node") || strings.Contains(m, "backend")) &&
+		(strings.Contains(m, "unable to") || strings.Contains(m, "failed to"))) ||
 		strings.Contains(m, "pgpool is not accepting any new connections")
 }
 
