@@ -384,23 +384,10 @@ pg_bootstrap() {
 	app_pw="$(secret app-password)"
 	repl_pw="$(secret replication-password)"
 	check_pw="$(secret pgpool-check-password)"
-	psql_node "$1" -d postgres <<SQL
-SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY['${APP_ROLE}', '${REPL_ROLE}', '${CHECK_ROLE}']) AS r
- WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
-ALTER ROLE ${APP_ROLE} WITH LOGIN PASSWORD '${app_pw}';
-ALTER ROLE ${REPL_ROLE} WITH LOGIN REPLICATION PASSWORD '${repl_pw}';
-ALTER ROLE ${CHECK_ROLE} WITH LOGIN PASSWORD '${check_pw}';
-GRANT pg_monitor TO ${CHECK_ROLE};
-\c template1
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE EXTENSION IF NOT EXISTS unaccent;
-\c postgres
-SELECT format('CREATE DATABASE %I OWNER %I', '${APP_DB}', '${APP_ROLE}')
- WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '${APP_DB}') \gexec
-\c ${APP_DB}
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE EXTENSION IF NOT EXISTS unaccent;
-SQL
+	psql_node "$1" -d postgres \
+		-v app_role="$APP_ROLE" -v app_db="$APP_DB" -v repl_role="$REPL_ROLE" -v check_role="$CHECK_ROLE" \
+		-v app_pw="$app_pw" -v repl_pw="$repl_pw" -v check_pw="$check_pw" \
+		-f "${PB_REPO_ROOT}/ops/postgres/bootstrap.sql"
 	log "postgres: roles ${APP_ROLE}, ${REPL_ROLE}, ${CHECK_ROLE}; database ${APP_DB}; extensions ok"
 }
 

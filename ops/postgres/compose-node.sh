@@ -225,29 +225,13 @@ local_psql() {
 }
 
 # bootstrap_sql : roles, database, extensions; idempotent, passwords are
-# re-applied (the SQL of pg_bootstrap in ops/local/pg.sh).
+# re-applied (ops/postgres/bootstrap.sql, as ops/local/pg.sh does).
 bootstrap_sql() {
 	need PARTSBIN_PG_PASSWORD PARTSBIN_PG_REPLICATION_PASSWORD PARTSBIN_PGPOOL_CHECK_PASSWORD
 	local_psql -d postgres \
 		-v app_role="$APP_ROLE" -v app_db="$APP_DB" -v repl_role="$REPL_ROLE" -v check_role="$CHECK_ROLE" \
 		-v app_pw="$PARTSBIN_PG_PASSWORD" -v repl_pw="$PARTSBIN_PG_REPLICATION_PASSWORD" \
-		-v check_pw="$PARTSBIN_PGPOOL_CHECK_PASSWORD" <<'SQL'
-SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY[:'app_role', :'repl_role', :'check_role']) AS r
- WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
-ALTER ROLE :"app_role" WITH LOGIN PASSWORD :'app_pw';
-ALTER ROLE :"repl_role" WITH LOGIN REPLICATION PASSWORD :'repl_pw';
-ALTER ROLE :"check_role" WITH LOGIN PASSWORD :'check_pw';
-GRANT pg_monitor TO :"check_role";
-\c template1
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE EXTENSION IF NOT EXISTS unaccent;
-\c postgres
-SELECT format('CREATE DATABASE %I OWNER %I', :'app_db', :'app_role')
- WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'app_db') \gexec
-\c :app_db
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE EXTENSION IF NOT EXISTS unaccent;
-SQL
+		-v check_pw="$PARTSBIN_PGPOOL_CHECK_PASSWORD" -f "${CONF_DIR}/postgres/bootstrap.sql"
 	log "roles ${APP_ROLE}, ${REPL_ROLE}, ${CHECK_ROLE}; database ${APP_DB}; extensions pg_trgm, unaccent"
 }
 
