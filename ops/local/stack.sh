@@ -179,12 +179,13 @@ partsbin_down() {
 
 # ------------------------------------------------------------------ env ---
 write_env() {
-	local app_pw redis_pw super_pw stripe_key webhook_secret tmp
+	local app_pw redis_pw super_pw stripe_key webhook_secret page_secret tmp
 	app_pw="$(secret app-password)"
 	redis_pw="$(secret redis-password)"
 	super_pw="$(secret pg-superuser-password)"
 	stripe_key="sk_test_$(secret stripe-api-key)"
 	webhook_secret="whsec_$(secret stripe-webhook-secret)"
+	page_secret="$(secret page-token-secret)"
 	local primary
 	primary="$(pool_primary 2>/dev/null || echo 0)"
 	tmp="${ENV_FILE}.tmp"
@@ -203,6 +204,8 @@ export PARTSBIN_TEST_PG_PRIMARY_URL='postgres://${PG_SUPERUSER}:${super_pw}@${HO
 export PARTSBIN_STRIPE_API_BASE='http://${HOST}:${STRIPE_PORT}'
 export PARTSBIN_STRIPE_API_KEY='${stripe_key}'
 export PARTSBIN_STRIPE_WEBHOOK_SECRET='${webhook_secret}'
+# every API instance signs page tokens with it (a token from one is valid on all)
+export PARTSBIN_PAGE_TOKEN_SECRET='${page_secret}'
 ENV
 	)
 	mv -f "$tmp" "$ENV_FILE"

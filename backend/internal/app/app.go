@@ -32,6 +32,7 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/platform/db"
 	"github.com/partsbin/partsbin/backend/internal/platform/kv"
 	"github.com/partsbin/partsbin/backend/internal/platform/mail"
+	"github.com/partsbin/partsbin/backend/internal/platform/pagetoken"
 	"github.com/partsbin/partsbin/backend/internal/platform/pubsub"
 	"github.com/partsbin/partsbin/backend/internal/platform/rpc"
 	"github.com/partsbin/partsbin/backend/internal/platform/stripepay"
@@ -82,7 +83,9 @@ type App struct {
 	Promotion *promotion.Service
 	Cart      *cart.Service
 	Checkout  *checkout.Service
-	Health    *rpc.Health
+	// PageTokens seals every list's page tokens (one secret per deployment).
+	PageTokens *pagetoken.Codec
+	Health     *rpc.Health
 	// Topology reports (and logs changes of) the replication state behind
 	// Pgpool-II.
 	Topology *db.Topology
@@ -136,6 +139,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts Options)
 	}
 
 	a := &App{Config: cfg, Log: log, Pool: pool, Redis: rdb, mail: mail.NewQueue(smtp, log, 1000)}
+	if cfg.PageTokenSecret == "" {
+		log.Warn("PARTSBIN_PAGE_TOKEN_SECRET is not set: page tokens use a random secret of this process and fail on other instances and after a restart")
+		a.PageTokens = pagetoken.Random()
+	} else if a.PageTokens, err = pagetoken.New([]byte(cfg.PageTokenSecret)); err != nil {
+		pool.Close()
+		_ = rdb.Close()
+		return nil, err
+	}
 	sessions := auth.NewSessions(pool, rdb, opts.Clock, cfg.SessionTTL, cfg.SessionCacheTTL, log)
 	a.Auth = auth.NewService(auth.ServiceConfig{
 		Pool:      pool,

@@ -124,6 +124,8 @@ func Start(t testing.TB, opts ...Option) *Server {
 	cfg.SMTPAddr = env.SMTPAddr
 	cfg.StripeAPIBase, cfg.StripeAPIKey, cfg.StripeWebhookSecret = env.StripeAPIBase, env.StripeAPIKey, env.StripeWebhookSecret
 	cfg.DrainDelay = 0
+	// Instances of one test (Twin) share it, as a deployment would.
+	cfg.PageTokenSecret = randomHex(16)
 	// Tests change the catalogue between searches and expect fresh counts;
 	// the cache has a test of its own.
 	cfg.SearchCacheTTL = 0

@@ -41,6 +41,11 @@ type Config struct {
 	StripeAPIKey        string
 	StripeAPIBase       string
 	StripeWebhookSecret string
+	// PageTokenSecret signs page tokens (HMAC-SHA256, at least 16 bytes);
+	// every instance of a deployment needs the same one. Empty: a random
+	// secret per process, logged as a warning (tokens then fail across
+	// instances and restarts).
+	PageTokenSecret string
 	// StreamHeartbeat is how often idle server streams send a heartbeat.
 	StreamHeartbeat time.Duration
 	// MaxStreamsPerUser caps one account's open streams per instance.
@@ -201,6 +206,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	str("PARTSBIN_STRIPE_API_KEY", &c.StripeAPIKey)
 	str("PARTSBIN_STRIPE_API_BASE", &c.StripeAPIBase)
 	str("PARTSBIN_STRIPE_WEBHOOK_SECRET", &c.StripeWebhookSecret)
+	str("PARTSBIN_PAGE_TOKEN_SECRET", &c.PageTokenSecret)
 	dur("PARTSBIN_STREAM_HEARTBEAT", &c.StreamHeartbeat)
 	integer("PARTSBIN_MAX_STREAMS_PER_USER", 32, func(n int64) { c.MaxStreamsPerUser = int(n) })
 	str("PARTSBIN_DATABASE_URL", &c.DatabaseURL)
@@ -264,6 +270,9 @@ func (c Config) Validate() error {
 	if c.StripeAPIKey != "" && c.StripeWebhookSecret == "" {
 		errs = append(errs, errors.New("PARTSBIN_STRIPE_WEBHOOK_SECRET is required with PARTSBIN_STRIPE_API_KEY: webhooks must be verified"))
 	}
+	if c.PageTokenSecret != "" && len(c.PageTokenSecret) < 16 {
+		errs = append(errs, errors.New("PARTSBIN_PAGE_TOKEN_SECRET must be at least 16 bytes (generate one with: openssl rand -hex 32)"))
+	}
 	if c.StreamHeartbeat < 100*time.Millisecond || c.MaxStreamsPerUser < 1 {
 		errs = append(errs, errors.New("PARTSBIN_STREAM_HEARTBEAT must be at least 100ms and PARTSBIN_MAX_STREAMS_PER_USER at least 1"))
 	}
@@ -309,6 +318,7 @@ func (c Config) Masked() []string {
 		"PARTSBIN_STRIPE_API_KEY":        maskValue(c.StripeAPIKey),
 		"PARTSBIN_STRIPE_API_BASE":       c.StripeAPIBase,
 		"PARTSBIN_STRIPE_WEBHOOK_SECRET": maskValue(c.StripeWebhookSecret),
+		"PARTSBIN_PAGE_TOKEN_SECRET":     maskValue(c.PageTokenSecret),
 		"PARTSBIN_STREAM_HEARTBEAT":      c.StreamHeartbeat.String(),
 		"PARTSBIN_MAX_STREAMS_PER_USER":  strconv.Itoa(c.MaxStreamsPerUser),
 		"PARTSBIN_DATABASE_URL":          maskURL(c.DatabaseURL),

@@ -29,7 +29,9 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("migration lock: %w", err)
 	}
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, dir, goose.WithSessionLocker(locker))
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, dir, goose.WithSessionLocker(locker),
+		// Branches land migrations in any order; each file is applied once.
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migration provider: %w", err)
 	}
