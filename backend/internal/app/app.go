@@ -38,6 +38,7 @@ import (
 	"github.com/partsbin/partsbin/backend/internal/platform/stripepay"
 	"github.com/partsbin/partsbin/backend/internal/promotion"
 	"github.com/partsbin/partsbin/backend/internal/ratelimit"
+	"github.com/partsbin/partsbin/backend/internal/staff"
 	authv1 "github.com/partsbin/partsbin/gen/partsbin/auth/v1"
 	"github.com/partsbin/partsbin/gen/partsbin/auth/v1/authv1connect"
 	"github.com/partsbin/partsbin/gen/partsbin/cart/v1/cartv1connect"
@@ -244,9 +245,11 @@ func (a *App) routes(authn auth.Authenticator) http.Handler {
 	})
 	mux.Handle(checkoutv1connect.NewCheckoutServiceHandler(checkoutHandler, opts...))
 	mux.Handle(promotionv1connect.NewPromotionServiceHandler(promotion.NewHandler(a.Promotion), opts...))
-	// The back office's order RPCs come with checkout; the rest of
-	// StaffService answers unimplemented until the back-office work lands.
-	mux.Handle(staffv1connect.NewStaffServiceHandler(checkout.NewStaffOrders(checkoutHandler, a.customerProfile), opts...))
+	// The back office is assembled from the packages owning each entity;
+	// parts not built yet answer unimplemented.
+	mux.Handle(staffv1connect.NewStaffServiceHandler(staff.NewHandler(staff.Parts{
+		Orders: checkout.NewStaffOrders(checkoutHandler, a.customerProfile),
+	}), opts...))
 	mux.Handle(statsv1connect.NewStatsServiceHandler(statsv1connect.UnimplementedStatsServiceHandler{}, opts...))
 	mux.Handle(supportv1connect.NewSupportServiceHandler(supportv1connect.UnimplementedSupportServiceHandler{}, opts...))
 

@@ -2,6 +2,7 @@
 // a running partsbin server and its Mailpit:
 //
 //   PARTSBIN_BASE_URL     the API (default http://127.0.0.1:8080)
+//   PARTSBIN_GRPC_URL     where HTTP/2 (gRPC, Connect over h2c) goes (default: PARTSBIN_BASE_URL)
 //   PARTSBIN_MAILPIT_URL  Mailpit's HTTP API (default http://127.0.0.1:8025)
 //
 // Every test signs up its own random account. The whole file registers 4
@@ -26,11 +27,14 @@ import {
 } from "../src/index.js";
 
 const baseUrl = (process.env.PARTSBIN_BASE_URL ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
+// HTTP/2 transports go here: the edge's gRPC port when tests run through the
+// edge (its HTTP/1.1 port cannot carry gRPC trailers), else the API itself.
+const h2Url = (process.env.PARTSBIN_GRPC_URL ?? baseUrl).replace(/\/+$/, "");
 const mailpitUrl = (process.env.PARTSBIN_MAILPIT_URL ?? "http://127.0.0.1:8025").replace(/\/+$/, "");
 
 // One HTTP/2 (h2c) connection shared by the Connect-over-h2 and gRPC
 // transports; closed after the suite so node exits promptly.
-const h2 = new Http2SessionManager(baseUrl);
+const h2 = new Http2SessionManager(h2Url);
 after(() => h2.abort());
 
 /** Session token holder: transports read it on every call via bearerAuth. */
@@ -47,7 +51,7 @@ function connectH1Json(s: Session): Transport {
 /** Connect protocol, cleartext HTTP/2 (h2c), binary protobuf. */
 function connectH2Binary(s: Session): Transport {
   return createConnectTransport({
-    baseUrl,
+    baseUrl: h2Url,
     httpVersion: "2",
     useBinaryFormat: true,
     sessionManager: h2,
@@ -57,7 +61,7 @@ function connectH2Binary(s: Session): Transport {
 
 /** gRPC (always HTTP/2) over cleartext HTTP/2 (h2c). */
 function grpcH2(s: Session): Transport {
-  return createGrpcTransport({ baseUrl, sessionManager: h2, interceptors: s.interceptors });
+  return createGrpcTransport({ baseUrl: h2Url, sessionManager: h2, interceptors: s.interceptors });
 }
 
 /** A fresh session and clients over Connect/HTTP/1.1/JSON. */
