@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -169,7 +170,11 @@ type checkoutPayments struct{ stripe *stripepay.Client }
 
 func (a checkoutPayments) ChargeCard(ctx context.Context, r checkout.ChargeRequest) (checkout.ChargeResult, error) {
 	res, err := a.stripe.ChargeCard(ctx, stripepay.Charge{AmountMinor: r.AmountMinor, Currency: r.Currency,
-		PaymentMethodID: r.PaymentMethodID, IdempotencyKey: r.IdempotencyKey, OrderID: r.OrderID, ReturnURL: r.ReturnURL})
+		PaymentMethodID: r.PaymentMethodID, IdempotencyKey: r.IdempotencyKey, OrderID: r.OrderID, ReturnURL: r.ReturnURL,
+		IntentID: r.IntentID})
+	if errors.Is(err, stripepay.ErrUnavailable) {
+		return checkout.ChargeResult{}, fmt.Errorf("%w: %w", checkout.ErrProviderUnavailable, err)
+	}
 	if err != nil {
 		return checkout.ChargeResult{}, err
 	}
@@ -178,7 +183,10 @@ func (a checkoutPayments) ChargeCard(ctx context.Context, r checkout.ChargeReque
 }
 
 func (a checkoutPayments) Refund(ctx context.Context, providerID, key string) error {
-	return a.stripe.Refund(ctx, providerID, key)
+	if err := a.stripe.Refund(ctx, providerID, key); err != nil {
+		return fmt.Errorf("%w: %w", checkout.ErrProviderUnavailable, err)
+	}
+	return nil
 }
 
 // verifyStripe checks a webhook's signature for checkout.

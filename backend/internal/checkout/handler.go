@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -197,6 +198,10 @@ func toConnect(err error) error {
 		return rpc.InvalidField("idempotency_key", "%s", ErrKeyReused.Error())
 	case errors.Is(err, ErrEmptyCart), errors.Is(err, ErrIllegalTransition), errors.Is(err, ErrCodeNoLongerValid), errors.Is(err, ErrTotalChanged):
 		return connect.NewError(connect.CodeFailedPrecondition, err)
+	case errors.Is(err, ErrNotPayable), errors.Is(err, ErrPaymentInFlight):
+		return connect.NewError(connect.CodeFailedPrecondition, err)
+	case errors.Is(err, ErrProviderUnavailable):
+		return rpc.Unavailable("the payment provider", 2*time.Second)
 	}
 	return err
 }
@@ -312,9 +317,6 @@ func (h *Handler) PayOrder(ctx context.Context, req *checkoutv1.PayOrderRequest)
 	}
 	o, p, err := h.svc.PayOrder(ctx, c.UserID, req.GetOrderId(), req.GetPaymentMethodId(), req.GetIdempotencyKey(), req.GetReturnUrl())
 	if err != nil {
-		if errors.Is(err, ErrNotPayable) {
-			return nil, connect.NewError(connect.CodeFailedPrecondition, err)
-		}
 		return nil, toConnect(err)
 	}
 	return &checkoutv1.PayOrderResponse{Order: h.orderToProto(o), Payment: &checkoutv1.Payment{

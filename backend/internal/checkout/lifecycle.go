@@ -174,7 +174,7 @@ func (s *Service) UpdateStatus(ctx context.Context, actor Actor, orderID string,
 	}
 	s.stock.Announce(ctx, versions)
 	if c.To == StatusCancelled {
-		s.refundIfPaid(ctx, orderID)
+		s.settleRefunds(ctx, orderID)
 	}
 	s.notify(ctx, orderID)
 	return s.Order(ctx, "", orderID)
@@ -196,7 +196,7 @@ func (s *Service) RetryRefunds(ctx context.Context, batch int) (int, error) {
 		return 0, err
 	}
 	for _, id := range ids {
-		s.refundIfPaid(ctx, id)
+		s.settleRefunds(ctx, id)
 		s.notify(ctx, id)
 	}
 	return len(ids), nil

@@ -27,7 +27,8 @@ func sendWebhook(t *testing.T, s *apptest.Server, secret, eventID, typ, piID, or
 		"id": eventID, "object": "event", "type": typ, "api_version": "2025-01-01",
 		"data": map[string]any{"object": map[string]any{
 			"id": piID, "object": "payment_intent", "status": map[string]string{
-				"payment_intent.succeeded": "succeeded", "payment_intent.payment_failed": "requires_payment_method"}[typ],
+				"payment_intent.succeeded": "succeeded", "payment_intent.payment_failed": "requires_payment_method",
+				"payment_intent.requires_action": "requires_action"}[typ],
 			"metadata": map[string]string{"order_id": orderID},
 		}},
 	})

@@ -80,14 +80,49 @@ SELECT EXISTS (
 );
 
 -- name: PaymentByKey
-SELECT provider_payment_id, status, client_secret, next_action, failure_message
+SELECT id, provider_payment_id, status, client_secret, next_action, failure_message
 FROM payments WHERE order_id = $1 AND idempotency_key = $2;
 
--- name: InsertPayment
-INSERT INTO payments (order_id, idempotency_key, provider_payment_id, status, amount_minor, currency,
-                      client_secret, next_action, failure_message, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-ON CONFLICT (order_id, idempotency_key) DO NOTHING;
+-- name: LiveIntent
+-- The order's newest attempt that may still go somewhere: one in flight, or
+-- an intent that another payment method can confirm.
+SELECT provider_payment_id, status, provider_status, updated_at FROM payments
+WHERE order_id = $1 AND status IN ('creating', 'requires_action', 'processing', 'failed')
+ORDER BY created_at DESC LIMIT 1;
+
+-- name: StartAttempt
+INSERT INTO payments (order_id, idempotency_key, provider_payment_id, status, amount_minor, currency, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+RETURNING id;
+
+-- name: FinishAttempt
+-- A success another path recorded first (a webhook) is never downgraded.
+UPDATE payments SET provider_payment_id = $2,
+                    status = CASE WHEN status IN ('succeeded', 'refunded') THEN status ELSE $3 END,
+                    provider_status = $4, client_secret = $5, next_action = $6, failure_message = $7, updated_at = $8
+WHERE id = $1;
+
+-- name: PaidBy
+SELECT paid_by FROM orders WHERE id = $1;
+
+-- name: SetPaidBy
+UPDATE orders SET paid_by = $2 WHERE id = $1;
+
+-- name: PaymentRefunded
+SELECT EXISTS (SELECT 1 FROM payments WHERE provider_payment_id = $1 AND status = 'refunded');
+
+-- name: RefundableOfOrder
+-- Captures that do not pay the order: every one of a cancelled order, any
+-- but the paying one otherwise.
+SELECT DISTINCT p.provider_payment_id FROM payments p JOIN orders o ON o.id = p.order_id
+WHERE p.order_id = $1 AND p.status = 'succeeded' AND p.provider_payment_id <> ''
+  AND (o.status = 'cancelled' OR p.provider_payment_id <> o.paid_by);
+
+-- name: MarkRefunded
+UPDATE payments SET status = 'refunded', updated_at = $2 WHERE provider_payment_id = $1 AND status = 'succeeded';
+
+-- name: CapturedCount
+SELECT count(DISTINCT provider_payment_id) FROM payments WHERE order_id = $1 AND status = 'succeeded';
 
 -- name: SetPaymentStatus
 UPDATE orders SET payment_status = $2, version = version + 1, updated_at = $3 WHERE id = $1
@@ -100,24 +135,26 @@ SELECT order_id FROM payments WHERE provider_payment_id = $1 LIMIT 1;
 INSERT INTO webhook_events (event_id, type, received_at) VALUES ($1, $2, $3)
 ON CONFLICT (event_id) DO NOTHING;
 
--- name: SucceededPayment
-SELECT provider_payment_id FROM payments WHERE order_id = $1 AND status = 'succeeded' ORDER BY created_at DESC LIMIT 1;
-
 -- name: RecordProviderPayment
 -- What the provider reported about a payment, attached to its order (a
 -- webhook may be the first we hear of it). A succeeded or refunded payment
 -- is never downgraded by late news.
 WITH upd AS (
-    UPDATE payments SET status = $3, updated_at = $4
+    UPDATE payments SET status = $3, provider_status = $5, updated_at = $4
     WHERE provider_payment_id = $2 AND status NOT IN ('succeeded', 'refunded')
     RETURNING id
 )
-INSERT INTO payments (order_id, idempotency_key, provider_payment_id, status, amount_minor, currency, created_at, updated_at)
-SELECT o.id, 'provider-' || $2, $2, $3, o.total_minor, o.currency, $4, $4
+INSERT INTO payments (order_id, idempotency_key, provider_payment_id, status, provider_status, amount_minor, currency, created_at, updated_at)
+SELECT o.id, 'provider-' || $2, $2, $3, $5, o.total_minor, o.currency, $4, $4
 FROM orders o
 WHERE o.id = $1 AND NOT EXISTS (SELECT 1 FROM upd)
   AND NOT EXISTS (SELECT 1 FROM payments WHERE provider_payment_id = $2)
 ON CONFLICT (order_id, idempotency_key) DO NOTHING;
 
 -- name: RefundsDue
-SELECT id FROM orders WHERE status = 'cancelled' AND payment_status = 'succeeded' ORDER BY updated_at LIMIT $1;
+-- Orders holding a capture that does not pay them (a refund that failed, a
+-- second success, money after a cancellation).
+SELECT DISTINCT p.order_id FROM payments p JOIN orders o ON o.id = p.order_id
+WHERE p.status = 'succeeded' AND p.provider_payment_id <> ''
+  AND (o.status = 'cancelled' OR p.provider_payment_id <> o.paid_by)
+LIMIT $1;

@@ -258,7 +258,7 @@ func (s *Service) Cancel(ctx context.Context, actor Actor, customerID, orderID, 
 		return Order{}, err
 	}
 	s.stock.Announce(ctx, versions)
-	s.refundIfPaid(ctx, orderID)
+	s.settleRefunds(ctx, orderID)
 	s.notify(ctx, orderID)
 	return s.Order(ctx, customerID, orderID)
 }

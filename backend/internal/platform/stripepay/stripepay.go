@@ -54,7 +54,16 @@ type Charge struct {
 	IdempotencyKey string
 	OrderID        string
 	ReturnURL      string
+	// IntentID, when set, confirms this existing PaymentIntent with the
+	// payment method instead of creating a new one: an order keeps one
+	// intent across attempts, so it can be captured at most once.
+	IntentID string
 }
+
+// ErrUnavailable means Stripe could not be reached or answered with a
+// server error: the outcome is unknown and a retry with the same key is
+// safe.
+var ErrUnavailable = errors.New("payment provider unavailable")
 
 // Result is what Stripe said about a PaymentIntent.
 type Result struct {
@@ -65,26 +74,51 @@ type Result struct {
 	Failure      string
 }
 
-// ChargeCard creates and confirms a PaymentIntent.
+// ChargeCard creates and confirms a PaymentIntent, or confirms the
+// existing one named by ch.IntentID.
 func (c *Client) ChargeCard(ctx context.Context, ch Charge) (Result, error) {
-	p := &stripe.PaymentIntentCreateParams{
-		Amount:        stripe.Int64(ch.AmountMinor),
-		Currency:      stripe.String(strings.ToLower(ch.Currency)),
-		PaymentMethod: stripe.String(ch.PaymentMethodID),
-		Confirm:       stripe.Bool(true),
+	var (
+		pi  *stripe.PaymentIntent
+		err error
+	)
+	if ch.IntentID != "" {
+		p := &stripe.PaymentIntentConfirmParams{PaymentMethod: stripe.String(ch.PaymentMethodID)}
+		if ch.ReturnURL != "" {
+			p.ReturnURL = stripe.String(ch.ReturnURL)
+		}
+		p.SetIdempotencyKey(ch.IdempotencyKey)
+		pi, err = c.sc.V1PaymentIntents.Confirm(ctx, ch.IntentID, p)
+	} else {
+		p := &stripe.PaymentIntentCreateParams{
+			Amount:        stripe.Int64(ch.AmountMinor),
+			Currency:      stripe.String(strings.ToLower(ch.Currency)),
+			PaymentMethod: stripe.String(ch.PaymentMethodID),
+			Confirm:       stripe.Bool(true),
+		}
+		p.AddMetadata("order_id", ch.OrderID)
+		if ch.ReturnURL != "" {
+			p.ReturnURL = stripe.String(ch.ReturnURL)
+		}
+		p.SetIdempotencyKey(ch.IdempotencyKey)
+		pi, err = c.sc.V1PaymentIntents.Create(ctx, p)
 	}
-	p.AddMetadata("order_id", ch.OrderID)
-	if ch.ReturnURL != "" {
-		p.ReturnURL = stripe.String(ch.ReturnURL)
-	}
-	p.SetIdempotencyKey(ch.IdempotencyKey)
-	pi, err := c.sc.V1PaymentIntents.Create(ctx, p)
 	if err != nil {
 		var se *stripe.Error
-		if errors.As(err, &se) && se.Type == stripe.ErrorTypeCard {
-			return Result{Status: "requires_payment_method", Failure: se.Msg}, nil
+		if errors.As(err, &se) {
+			switch {
+			case se.Type == stripe.ErrorTypeCard:
+				r := Result{ID: ch.IntentID, Status: "requires_payment_method", Failure: se.Msg}
+				if se.PaymentIntent != nil {
+					r.ID = se.PaymentIntent.ID
+				}
+				return r, nil
+			case se.HTTPStatusCode >= 500 || se.HTTPStatusCode == http.StatusTooManyRequests || se.HTTPStatusCode == http.StatusConflict:
+				return Result{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			}
+			return Result{}, fmt.Errorf("stripe payment intent: %w", err)
 		}
-		return Result{}, fmt.Errorf("stripe payment intent: %w", err)
+		// No answer at all: network, timeout.
+		return Result{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	r := Result{ID: pi.ID, Status: string(pi.Status), ClientSecret: pi.ClientSecret}
 	if pi.NextAction != nil {
